@@ -8,14 +8,14 @@ Docs: https://latm-dev.github.io/latm/testing.html.md"""
 __all__ = ['Reply', 'as_reply', 'count_tokens', 'message_text', 'PrefixCache', 'hashed_embedding', 'echo_last_user',
            'ScriptError', 'error_body', 'ScriptedServer', 'shared_data', 'TranscriptReplay']
 
-# %% ../nbs/00_testing.ipynb #3cabe865
-import base64, hashlib, json, os, re, socket, struct, threading, time
+# %% ../nbs/00_testing.ipynb #994f7b80
+import base64, contextlib, hashlib, json, os, re, socket, struct, threading, time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-# %% ../nbs/00_testing.ipynb #2984e702
+# %% ../nbs/00_testing.ipynb #03782ea4
 @dataclass
 class Reply:
     "One scripted answer of the test server: text, or an HTTP error, latency, a malformed body or a hang"
@@ -31,7 +31,7 @@ def as_reply(r) -> Reply:
     "A `Reply` from a `Reply` or plain text"
     return r if isinstance(r, Reply) else Reply(text=str(r))
 
-# %% ../nbs/00_testing.ipynb #27f06296
+# %% ../nbs/00_testing.ipynb #7045848e
 _token_re = re.compile(r"\w+|[^\w\s]")
 
 def count_tokens(text: str) -> int:
@@ -62,7 +62,7 @@ class PrefixCache:
         while n < len(hashes) and n in hits: n += 1
         return n * self.block
 
-# %% ../nbs/00_testing.ipynb #94096c22
+# %% ../nbs/00_testing.ipynb #b02a65e6
 def hashed_embedding(text: str, dim: int = 64) -> list:
     "A unit vector of `dim` floats: `text`'s words hashed into buckets with signs"
     v = [0.0] * dim
@@ -72,7 +72,7 @@ def hashed_embedding(text: str, dim: int = 64) -> list:
     norm = sum(x * x for x in v) ** 0.5 or 1.0
     return [x / norm for x in v]
 
-# %% ../nbs/00_testing.ipynb #ec41a351
+# %% ../nbs/00_testing.ipynb #716630f6
 def echo_last_user(request: dict) -> Reply:
     "The default script: answer with the last user message"
     users = [m for m in request.get('messages', []) if m.get('role') == 'user']
@@ -87,7 +87,7 @@ def error_body(status: int, message: str) -> dict:
     return {'error': {'message': message, 'type': 'invalid_request_error' if status < 500 else 'server_error',
                       'code': kinds.get(status), 'param': None}}
 
-# %% ../nbs/00_testing.ipynb #b0d5e500
+# %% ../nbs/00_testing.ipynb #5fc52e2e
 class _Handler(BaseHTTPRequestHandler):
     "Serves one connection of a `ScriptedServer`"
     protocol_version = 'HTTP/1.1'
@@ -124,6 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, error_body(404, f'no route {self.path}'))
 
     def _chat(self, srv, request):
+        with srv.in_flight(): self._answer_chat(srv, request)
+
+    def _answer_chat(self, srv, request):
         try: reply = srv.next_reply(request)
         except ScriptError as e: return self._send(400, error_body(400, f'test script error: {e}'))
         if srv.wait(srv.latency + reply.delay) or reply.hang:
@@ -169,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                          'data': [{'object': 'embedding', 'index': i, 'embedding': enc(v)} for i, v in enumerate(vectors)],
                          'usage': {'prompt_tokens': n, 'total_tokens': n}})
 
-# %% ../nbs/00_testing.ipynb #9fc90976
+# %% ../nbs/00_testing.ipynb #e620fe75
 class ScriptedServer:
     "An OpenAI-compatible HTTP server on 127.0.0.1 whose model replies are scripted by the test"
     def __init__(self,
@@ -182,7 +185,7 @@ class ScriptedServer:
                  record: bool = True):  # keep every request in `requests`
         self.script, self.latency, self.models, self.api_key, self.embed, self.record = script, latency, models, api_key, embed, record
         if isinstance(script, (list, tuple)): self.script = list(script)
-        self.requests, self.errors, self.count = [], [], 0
+        self.requests, self.errors, self.count, self.active, self.max_active = [], [], 0, 0, 0
         self.prefix_cache, self.lock, self._stop = PrefixCache(cache_block), threading.Lock(), threading.Event()
         self._httpd = self._thread = None
         self._conns = set()
@@ -201,6 +204,16 @@ class ScriptedServer:
         except ScriptError as e:
             with self.lock: self.errors.append(str(e))
             raise
+
+    @contextlib.contextmanager
+    def in_flight(self):
+        "Count a chat request as in flight while it is answered; `max_active` keeps the peak"
+        with self.lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try: yield
+        finally:
+            with self.lock: self.active -= 1
 
     def usage_for(self, request: dict, text: str) -> dict:
         "Usage as the server counts it: prompt, completion and cached tokens"
@@ -257,7 +270,7 @@ class ScriptedServer:
     def __enter__(self): return self.start()
     def __exit__(self, *exc): self.stop()
 
-# %% ../nbs/00_testing.ipynb #9376a378
+# %% ../nbs/00_testing.ipynb #e3f739c8
 def shared_data(*parts) -> Path:
     "A path in the workplace's shared data folder: `$LATM_SHARED_DATA`, else the nearest `shared/data` above the working directory"
     root = os.environ.get('LATM_SHARED_DATA')
@@ -267,7 +280,7 @@ def shared_data(*parts) -> Path:
         if root is None: raise FileNotFoundError('No shared/data folder above the working directory; set LATM_SHARED_DATA')
     return Path(root).joinpath(*parts)
 
-# %% ../nbs/00_testing.ipynb #440886c6
+# %% ../nbs/00_testing.ipynb #20d95716
 def _first_difference(expected: str, got: str, width: int = 60) -> str:
     "Where two texts first differ, with a little context"
     i = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
