@@ -7,9 +7,9 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 # %% auto #0
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'DEFAULT_MODELS', 'OPENAI_URL', 'PRICES', 'ledger', 'LatmError', 'config_file',
            'configure', 'role_settings', 'Price', 'price_for', 'Usage', 'tags', 'UsageLedger', 'ResponseCache',
-           'Completion', 'Embeddings', 'ModelError', 'explain_failure', 'Model']
+           'Completion', 'Embeddings', 'Model', 'ModelError', 'explain_failure']
 
-# %% ../nbs/01_models.ipynb #c3a0e1ca
+# %% ../nbs/01_models.ipynb #f6b05c1a
 import asyncio, contextlib, contextvars, hashlib, json, os, tempfile, threading, time, tomllib, warnings
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -20,11 +20,11 @@ import openai
 import pandas as pd
 from fastcore.basics import patch
 
-# %% ../nbs/01_models.ipynb #46f4da75
+# %% ../nbs/01_models.ipynb #fb3089ee
 class LatmError(Exception):
     "Base of latm's errors; the message says what failed and what to do"
 
-# %% ../nbs/01_models.ipynb #7e203408
+# %% ../nbs/01_models.ipynb #10f01987
 ROLES = ('maker', 'verifier', 'user', 'dispatcher', 'embedder')
 SETTINGS = ('model', 'base_url', 'api_key', 'timeout', 'max_retries', 'cache')
 FALLBACK_ROLE = {'verifier': 'maker', 'dispatcher': 'user'}
@@ -53,7 +53,7 @@ def configure(role: str = 'default',  # a role in `ROLES`, or 'default' for all 
         if v is None: current.pop(k, None)
         else: current[k] = v
 
-# %% ../nbs/01_models.ipynb #43bd2072
+# %% ../nbs/01_models.ipynb #00f08031
 def _lookup(role: str, key: str, file: dict):
     "`key` for exactly `role`, from this process, the environment or the config file"
     env = f'LATM_{key.upper()}' if role == 'default' else f'LATM_{role.upper()}_{key.upper()}'
@@ -72,7 +72,7 @@ def role_settings(role: str) -> dict:
     s['max_retries'] = int(s['max_retries'] if s['max_retries'] is not None else 2)
     return s
 
-# %% ../nbs/01_models.ipynb #4bc793b7
+# %% ../nbs/01_models.ipynb #fafbb6e7
 @dataclass(frozen=True)
 class Price:
     "US dollars per million tokens"
@@ -95,7 +95,7 @@ def price_for(model: str) -> Price | None:
     bases = [m for m in PRICES if model.startswith(m + '-')]
     return PRICES[max(bases, key=len)] if bases else None
 
-# %% ../nbs/01_models.ipynb #f0a11e01
+# %% ../nbs/01_models.ipynb #0a9ed63a
 @dataclass
 class Usage:
     "Tokens one or more calls used"
@@ -119,7 +119,7 @@ class Usage:
 
     def __add__(self, o): return Usage(*(a + b for a, b in zip(asdict(self).values(), asdict(o).values())))
 
-# %% ../nbs/01_models.ipynb #7130622c
+# %% ../nbs/01_models.ipynb #ba44c3c0
 _tags = contextvars.ContextVar('latm_tags', default={})
 
 @contextlib.contextmanager
@@ -171,7 +171,7 @@ class UsageLedger:
 
 ledger = UsageLedger()
 
-# %% ../nbs/01_models.ipynb #de60d79a
+# %% ../nbs/01_models.ipynb #b3bc6c2c
 class ResponseCache:
     "Model replies on disk, keyed by the full request, so reruns cost nothing and work offline"
     def __init__(self, path='.latm_cache'):  # folder for the cached replies
@@ -212,7 +212,7 @@ class ResponseCache:
 
     def __len__(self): return sum(1 for _ in self.path.glob('*/*.json'))
 
-# %% ../nbs/01_models.ipynb #c8b8aef9
+# %% ../nbs/01_models.ipynb #14028f22
 @dataclass
 class Completion:
     "A model's reply: the text, with the usage and cost of getting it"
@@ -233,41 +233,7 @@ class Embeddings:
     latency: float = 0.0
     model: str = ''
 
-# %% ../nbs/01_models.ipynb #9e311b7f
-class ModelError(LatmError):
-    "A model call failed after the client's retries; says which endpoint and model, why, and what to do"
-    def __init__(self, model: 'Model', why: str, todo: str, status: int | None = None):
-        self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, status
-        super().__init__(f'The {model.role} model {model.model!r} at {model.base_url} failed: {why}. {todo}')
-
-def explain_failure(model: 'Model', e: Exception) -> ModelError:
-    "A `ModelError` for exception `e` raised by the openai client"
-    r, env = model.role.upper(), f'LATM_{model.role.upper()}'
-    retried = f'after {model.max_retries} retries' if model.max_retries else 'with retries off'
-    body = getattr(e, 'body', None)
-    detail = (body.get('message') if isinstance(body, dict) else None) or getattr(e, 'message', None) or str(e)
-    if isinstance(e, openai.AuthenticationError):
-        return ModelError(model, 'the API key was refused (401)', f'Set a valid key in {env}_API_KEY or OPENAI_API_KEY.', 401)
-    if isinstance(e, openai.PermissionDeniedError):
-        return ModelError(model, f'permission denied (403): {detail}', 'Check that this key may use this model.', 403)
-    if isinstance(e, openai.NotFoundError):
-        return ModelError(model, f'the model or the URL is unknown (404): {detail}',
-                          f'Check the model name ({env}_MODEL; `Model.list_models()` lists what the server has) and the base URL ({env}_BASE_URL).', 404)
-    if isinstance(e, openai.RateLimitError):
-        return ModelError(model, f'rate limited (429) {retried}: {detail}', 'Lower the concurrency, raise max_retries, or check your quota.', 429)
-    if isinstance(e, openai.APIStatusError) and e.status_code >= 500:
-        return ModelError(model, f'server error {e.status_code} {retried}: {detail}', 'The server is failing; try again later or raise max_retries.', e.status_code)
-    if isinstance(e, openai.APIStatusError):
-        return ModelError(model, f'the request was refused ({e.status_code}): {detail}', 'Check the request parameters this server accepts.', e.status_code)
-    if isinstance(e, openai.APITimeoutError):
-        return ModelError(model, f'no answer within {model.timeout:g} s ({retried})', f'Raise the timeout ({env}_TIMEOUT) or check the server.')
-    if isinstance(e, openai.APIConnectionError):
-        return ModelError(model, f'cannot connect ({e.__cause__ or detail})', f'Is the server running at {model.base_url}? Check {env}_BASE_URL.')
-    if isinstance(e, (ValueError, openai.APIResponseValidationError)):
-        return ModelError(model, f'the server sent a malformed reply ({type(e).__name__}: {detail})', 'Check that the base URL points to an OpenAI-compatible API.')
-    return ModelError(model, f'{type(e).__name__}: {detail}', 'See the cause above.')
-
-# %% ../nbs/01_models.ipynb #ab8aecdf
+# %% ../nbs/01_models.ipynb #20a4789e
 class Model:
     "A language model in one role: endpoint, model name, client settings, and where its usage goes"
     def __init__(self,
@@ -311,7 +277,41 @@ class Model:
         try: return sorted(m.id for m in self.client.models.list())
         except (openai.OpenAIError, ValueError) as e: raise explain_failure(self, e) from e
 
-# %% ../nbs/01_models.ipynb #5579440f
+# %% ../nbs/01_models.ipynb #9cf99e5e
+class ModelError(LatmError):
+    "A model call failed after the client's retries; says which endpoint and model, why, and what to do"
+    def __init__(self, model: 'Model', why: str, todo: str, status: int | None = None):
+        self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, status
+        super().__init__(f'The {model.role} model {model.model!r} at {model.base_url} failed: {why}. {todo}')
+
+def explain_failure(model: 'Model', e: Exception) -> ModelError:
+    "A `ModelError` for exception `e` raised by the openai client"
+    r, env = model.role.upper(), f'LATM_{model.role.upper()}'
+    retried = f'after {model.max_retries} retries' if model.max_retries else 'with retries off'
+    body = getattr(e, 'body', None)
+    detail = (body.get('message') if isinstance(body, dict) else None) or getattr(e, 'message', None) or str(e)
+    if isinstance(e, openai.AuthenticationError):
+        return ModelError(model, 'the API key was refused (401)', f'Set a valid key in {env}_API_KEY or OPENAI_API_KEY.', 401)
+    if isinstance(e, openai.PermissionDeniedError):
+        return ModelError(model, f'permission denied (403): {detail}', 'Check that this key may use this model.', 403)
+    if isinstance(e, openai.NotFoundError):
+        return ModelError(model, f'the model or the URL is unknown (404): {detail}',
+                          f'Check the model name ({env}_MODEL; `Model.list_models()` lists what the server has) and the base URL ({env}_BASE_URL).', 404)
+    if isinstance(e, openai.RateLimitError):
+        return ModelError(model, f'rate limited (429) {retried}: {detail}', 'Lower the concurrency, raise max_retries, or check your quota.', 429)
+    if isinstance(e, openai.APIStatusError) and e.status_code >= 500:
+        return ModelError(model, f'server error {e.status_code} {retried}: {detail}', 'The server is failing; try again later or raise max_retries.', e.status_code)
+    if isinstance(e, openai.APIStatusError):
+        return ModelError(model, f'the request was refused ({e.status_code}): {detail}', 'Check the request parameters this server accepts.', e.status_code)
+    if isinstance(e, openai.APITimeoutError):
+        return ModelError(model, f'no answer within {model.timeout:g} s ({retried})', f'Raise the timeout ({env}_TIMEOUT) or check the server.')
+    if isinstance(e, openai.APIConnectionError):
+        return ModelError(model, f'cannot connect ({e.__cause__ or detail})', f'Is the server running at {model.base_url}? Check {env}_BASE_URL.')
+    if isinstance(e, (ValueError, openai.APIResponseValidationError)):
+        return ModelError(model, f'the server sent a malformed reply ({type(e).__name__}: {detail})', 'Check that the base URL points to an OpenAI-compatible API.')
+    return ModelError(model, f'{type(e).__name__}: {detail}', 'See the cause above.')
+
+# %% ../nbs/01_models.ipynb #b64b5ebd
 def _reply_text(r) -> tuple:
     "Text and usage of a chat completion, or ValueError if it has none"
     choices = getattr(r, 'choices', None)
@@ -353,7 +353,7 @@ def _failed(self: Model, e: Exception, t0: float) -> ModelError:
     self.ledger.record(self.role, self.model, self.base_url, latency=time.perf_counter() - t0, error=err.why)
     return err
 
-# %% ../nbs/01_models.ipynb #7ee8942a
+# %% ../nbs/01_models.ipynb #ac95d7ee
 @patch
 def chat(self: Model,
          messages: list,  # chat messages: dicts with `role` and `content`
@@ -387,7 +387,7 @@ async def achat(self: Model, messages: list, on_text=None, **params) -> Completi
     except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
     return self._done(request, text, usage, t0)
 
-# %% ../nbs/01_models.ipynb #207f87e2
+# %% ../nbs/01_models.ipynb #2c0cb90d
 def _embedding_result(self: Model, r, t0: float) -> Embeddings:
     data = getattr(r, 'data', None)
     if not data: raise ValueError(f'no embeddings in {str(r)[:200]}')
