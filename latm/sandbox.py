@@ -17,11 +17,12 @@ import subprocess, sys, sysconfig, tempfile, threading, time, traceback, warning
 from dataclasses import dataclass, field
 from functools import cache
 from fastcore.basics import patch
+from . import LatmError
 try: import resource  # POSIX only: on Windows, `Sandbox` says it cannot run
 except ImportError: resource = None
 
 # %% ../nbs/02_sandbox.ipynb #5c08f321
-class SandboxError(Exception):
+class SandboxError(LatmError):
     "The sandbox itself could not run code"
 
 class Repr(str):
