@@ -18,7 +18,7 @@ from .models import LatmError, Model, UsageLedger, ledger, tags
 from .testing import ScriptedServer, TranscriptReplay
 from .tasks import Task, load_examples, answers_match
 from .library import ToolLibrary, Tool, made_by
-from .maker import make_tool
+from .maker import make_tool, MakingBar
 from .user import use_tool, use_tool_many
 from .dispatcher import Dispatcher, LocalEmbedder, local_model_installed
 
@@ -41,15 +41,10 @@ def emit(args, data, text: str):
 def make(args) -> int:
     "Make a verified tool from examples and store it in the library"
     task = Task.from_bbh(args.examples) if args.bbh else Task(args.name, load_examples(args.examples), k_train=args.train, k_valid=args.valid)
-    seen = set()
-    def progress(p):
-        if p.stage not in ('done', 'failed') and (p.stage, p.attempt) not in seen:
-            seen.add((p.stage, p.attempt))
-            print(f'latm make: {p.stage}, attempt {p.attempt}', file=sys.stderr)
     maker = Model('maker', model=args.maker)
     verifier = Model('verifier', model=args.verifier or args.maker)
     library = ToolLibrary(args.library)
-    tool = make_tool(task, library, maker=maker, verifier=verifier, retries=args.retries, progress=progress, name=args.name)
+    tool = make_tool(task, library, maker=maker, verifier=verifier, retries=args.retries, progress=MakingBar(args.name, file=sys.stderr), name=args.name)
     emit(args, tool.to_dict(), f'{tool.name} v{tool.version}: {tool.entry_point} -- {tool.description}\n{made_by(tool)}.\nStored in {library.path}.')
     return 0
 
