@@ -15,7 +15,7 @@ __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'SIBLINGS', 'BenchErro
            'dispatcher_accuracy', 'dispatcher_latency', 'dispatcher_benchmark', 'overhead_benchmark']
 
 # %% ../nbs/09_bench.ipynb #07992561
-import argparse, asyncio, contextlib, hashlib, json, math, os, re, resource, statistics, subprocess, sys, threading, time
+import argparse, asyncio, contextlib, json, math, os, re, resource, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from .models import LatmError, Model, UsageLedger
 from .tasks import Task, Example, load_examples, answers_match
-from .maker import make_tool, answer_variable
+from .maker import make_tool
 from .user import ToolUser, ause_tool_many
 from .library import Tool, UseCase, Provenance, ToolLibrary
 from .sandbox import Sandbox
@@ -235,9 +235,8 @@ def tool_for(task: Task, maker: Model, library: ToolLibrary, say=print) -> Tool:
 
 def collect(jobs: list) -> pd.DataFrame:
     "Every stored result of `jobs` for their current questions, with task, method and model"
-    rows = [{**r, 'task': j.task, 'method': j.method, 'model': j.model} for j in jobs for i, r in sorted(j.store.load().items())
-            if i < len(j.examples) and r.get('question') == j.examples[i].question]
-    return pd.DataFrame(rows, columns=['task', 'method', 'model', 'index', 'correct', 'prompt_tokens', 'completion_tokens', 'cost', 'error'] if not rows else None)
+    return pd.DataFrame([{**r, 'task': j.task, 'method': j.method, 'model': j.model} for j in jobs for i, r in sorted(j.store.load().items())
+                         if i < len(j.examples) and r.get('question') == j.examples[i].question])
 
 def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file paths
                    maker: str | None = None,  # the strong model (None: the configured maker)
@@ -275,7 +274,8 @@ def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file 
                 jobs.append(Job(task.name, method, m.model, examples, ResultStore(folder / f'{method}-{slug(m.model)}.jsonl'),
                                 baseline_asker(m, messages_of, task.name)))
     failures += run_async(lambda: arun_jobs(jobs, concurrency, progress))
-    table = summarise(collect(jobs), making, strong=maker_m.model) if jobs else pd.DataFrame()
+    results = collect(jobs)
+    table = summarise(results, making, strong=maker_m.model) if len(results) else pd.DataFrame()
     if not table.empty: write_report(table, out)
     return table, failures
 
