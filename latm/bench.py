@@ -32,7 +32,7 @@ from .maker import make_tool
 from .user import ToolUser, ause_tool_many
 from .library import Tool, UseCase, Provenance, ToolLibrary
 from .sandbox import Sandbox
-from .testing import ScriptedServer, shared_data, _Handler
+from .testing import ScriptedServer, shared_data
 
 # %% ../nbs/09_bench.ipynb #02d61b73
 PAPER_TASKS = ('logical_deduction_five_objects', 'tracking_shuffled_objects_five_objects', 'dyck_languages', 'word_sorting')
@@ -433,9 +433,6 @@ def latm_env() -> dict:
 
 def serve_sort_model(latency: float):
     "Serve the scripted user model (`sort_call`) with `latency`, print its URL, and stop when stdin closes"
-    # The test server writes a reply's headers and body in two sends; with Nagle's algorithm on, the body waits for the
-    # client's delayed ACK, 40 ms on Linux, on every reply. Model servers set TCP_NODELAY; so does this process.
-    _Handler.disable_nagle_algorithm = True
     with ScriptedServer(sort_call, latency=latency, record=False) as srv:
         print(srv.url, flush=True)
         sys.stdin.read()

@@ -21,6 +21,7 @@ from .library import ToolLibrary, Tool, made_by
 from .maker import make_tool, MakingBar
 from .user import use_tool, use_tool_many
 from .dispatcher import Dispatcher, LocalEmbedder, local_model_installed
+from .bench import add_bench_arguments, bench_command
 
 # %% ../nbs/10_cli.ipynb #ca34957a
 def run_job(job, args) -> int:
@@ -217,6 +218,12 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export'], help='what to do (default: list)')
     t.add_argument('name', nargs='?', help='the tool (show, rm) or the .py file to write (export)')
     t.add_argument('--library', help=library_help)
+
+    b = sub.add_parser('bench', help="reproduce the paper's table on an endpoint (LATM vs CoT vs direct), or measure latm's own overhead",
+                       description='Accuracy, tokens, cost and break-even per task and method, written as a table, CSV and plot, resumable; '
+                                   "or, with --overhead, latm's own cost here (see the Benchmarks chapter).")
+    add_bench_arguments(b)
+    b.set_defaults(job=bench_command)
     return p
 
 def main(argv: list | None = None) -> int:  # arguments (None: the command line)

@@ -10,7 +10,7 @@ __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'DEFAULT_MODELS', 'OPENAI_URL',
            'Embeddings', 'Model', 'ModelError', 'explain_failure']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
-import asyncio, contextlib, contextvars, hashlib, json, os, tempfile, threading, time, tomllib, warnings
+import asyncio, contextlib, contextvars, hashlib, json, os, tempfile, threading, time, tomllib, warnings, weakref
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -252,6 +252,7 @@ class Model:
         self.api_key = s['api_key']
         self.cache = ResponseCache(s['cache']) if isinstance(s['cache'], (str, Path)) else s['cache']
         self.ledger, self.params = globals()['ledger'] if ledger is None else ledger, params
+        self._aclients = weakref.WeakKeyDictionary()  # event loop -> its async client
 
     def __repr__(self): return f'Model({self.role}: {self.model} at {self.base_url})'
 
@@ -266,10 +267,16 @@ class Model:
         "The synchronous openai client, built on first use"
         return openai.OpenAI(**self._client_kwargs())
 
-    @cached_property
+    @property
     def aclient(self) -> openai.AsyncOpenAI:
-        "The asynchronous openai client, built on first use"
-        return openai.AsyncOpenAI(**self._client_kwargs())
+        "The asynchronous openai client of the running event loop, built on first use in each loop"
+        loop = asyncio.get_running_loop()
+        if loop not in self._aclients: self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs())
+        return self._aclients[loop]
+
+    async def aclose(self):
+        "Close the running event loop's async client, so its connections end with the loop"
+        if (client := self._aclients.pop(asyncio.get_running_loop(), None)) is not None: await client.close()
 
     def list_models(self) -> list:
         "The model names the endpoint serves"

@@ -91,6 +91,7 @@ def error_body(status: int, message: str) -> dict:
 class _Handler(BaseHTTPRequestHandler):
     "Serves one connection of a `ScriptedServer`"
     protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: without this, each reply waits ~40 ms for a delayed ACK
     def log_message(self, *args): pass
 
     def _send(self, status: int, body, headers=None, content_type='application/json'):
@@ -240,6 +241,7 @@ class ScriptedServer:
         owner = self
         class Server(ThreadingHTTPServer):
             daemon_threads, allow_reuse_address = True, True
+            request_queue_size = 1024  # batches open hundreds of connections at once; the default backlog of 5 refuses some
             def process_request(self, request, client_address):
                 with owner.lock: owner._conns.add(request)
                 super().process_request(request, client_address)

@@ -159,15 +159,14 @@ def use_tool(tool: Tool, question: str, **kwargs) -> Answer:  # kwargs: user, sa
 # %% ../nbs/06_user.ipynb #d0bf4408
 async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True, **kwargs) -> pd.DataFrame:
     "Answer `questions` with `tool`, `concurrency` at a time, as a DataFrame in input order"
-    user, gate = ToolUser(tool, **kwargs), asyncio.Semaphore(concurrency)
-    bar = tqdm(total=len(questions), desc=f'{tool.name}', disable=not progress)
-    async def one(q):
-        async with gate:
-            try: a = await user.aanswer(q)
-            except Exception as e: a = Answer(q, error=f'{type(e).__name__}: {e}')
-        bar.update(1)
-        return a
-    try: answers = await asyncio.gather(*(one(q) for q in questions))
+    user, answers, bar = ToolUser(tool, **kwargs), [None] * len(questions), tqdm(total=len(questions), desc=f'{tool.name}', disable=not progress)
+    todo = iter(range(len(questions)))  # shared by the workers: each question is taken once
+    async def worker():
+        for i in todo:
+            try: answers[i] = await user.aanswer(questions[i])
+            except Exception as e: answers[i] = Answer(questions[i], error=f'{type(e).__name__}: {e}')
+            bar.update(1)
+    try: await asyncio.gather(*(worker() for _ in range(min(concurrency, len(questions)))))
     finally: bar.close()
     return answers_frame(answers)
 
@@ -177,9 +176,15 @@ def answers_frame(answers: list) -> pd.DataFrame:
                               prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens,
                               cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts) for a in answers])
 
-def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True, **kwargs) -> pd.DataFrame:
+def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
+                  user: Model | None = None,  # the cheap model (None: the configured 'user')
+                  **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
     "Answer `questions` with `tool` concurrently; works inside a running event loop (Jupyter) too"
-    run = lambda: asyncio.run(ause_tool_many(tool, list(questions), concurrency, progress, **kwargs))
+    user = user or Model('user')
+    async def batch():
+        try: return await ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs)
+        finally: await user.aclose()
+    run = lambda: asyncio.run(batch())
     try: asyncio.get_running_loop()
     except RuntimeError: return run()
     result = {}
