@@ -63,7 +63,8 @@ def main():
     embedder, cache = LocalEmbedder(), Path(args.cache)
     tasks = tasks_from(shared_data('bbh'))
     t0 = time.perf_counter()
-    vectors = {t.name: cached_vectors(embedder, [e.question for e in t.test], cache)[0] for t in tasks}
+    vectors = cached_vectors(embedder, {f'{t.name}.test': [e.question for e in t.test] for t in tasks}, cache)[0]
+    vectors = {t.name: vectors[f'{t.name}.test'] for t in tasks}
     print(f'{len(tasks)} BBH tasks, {sum(len(t.test) for t in tasks)} test questions embedded by {embedder.name} in {time.perf_counter() - t0:.0f} s', flush=True)
     for label, subset in (('all 26 tasks', tasks), ('22 tasks without the three-object siblings', [t for t in tasks if t.name not in SIBLINGS])):
         for w in (0.0, 0.7):

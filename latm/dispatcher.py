@@ -11,14 +11,15 @@ __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES
            'parse_choice', 'dispatch_messages', 'Dispatcher', 'from_library', 'best_threshold']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
-import asyncio, hashlib, importlib.util, json, os, re, tempfile, time, warnings
+import asyncio, hashlib, importlib.util, io, json, os, re, tempfile, time, warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from fastcore.basics import patch
-from .models import LatmError, Model
+from .models import LatmError, Model, Usage
+from .library import write_atomic
 
 # %% ../nbs/07_dispatcher.ipynb #c91c10c4
 class DispatchError(LatmError):
@@ -97,28 +98,41 @@ class EndpointEmbedder:
     def __repr__(self): return f'EndpointEmbedder({self.name})'
 
 # %% ../nbs/07_dispatcher.ipynb #569df6bb
-def _slug(text: str) -> str: return re.sub(r'[^A-Za-z0-9._-]+', '_', text).strip('_')[:80]
+def _slug(text: str) -> str: return re.sub(r'[^A-Za-z0-9._]+', '_', text).strip('_')[:80]
 
-def vectors_file(folder, embedder, questions: list) -> Path:
-    "Where the embeddings of `questions` by `embedder` are cached in `folder`"
+def vectors_file(folder, embedder, name: str, questions: list) -> Path:
+    "Where the embeddings of `questions`, stored under `name` (a tool's), by `embedder` are cached in `folder`"
     digest = hashlib.sha256(json.dumps(list(questions), ensure_ascii=False).encode()).hexdigest()[:16]
-    return Path(folder) / f'{_slug(embedder.name)}-{digest}.npy'
+    return Path(folder) / _slug(embedder.name) / f'{_slug(name)}-{digest}.npy'
 
-def cached_vectors(embedder, questions: list, folder=None) -> tuple:  # folder None: no cache
-    "(unit vectors of `questions`, dollars spent): read from `folder` when computed before, else computed and saved there"
-    path = vectors_file(folder, embedder, questions) if folder is not None else None
-    if path is not None and path.exists():
-        try:
-            v = np.load(path, allow_pickle=False)
-            if v.shape[0] == len(questions): return v, 0.0
-        except (OSError, ValueError): pass  # damaged: recompute and replace
-    v, cost = embedder.embed(questions)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix='.npy')
-        with os.fdopen(fd, 'wb') as f: np.save(f, v)
-        os.replace(tmp, path)
-    return v, cost
+def _load(path: Path, n: int):
+    "The vectors saved at `path`, or None when there are none (or they are damaged)"
+    try: v = np.load(path, allow_pickle=False)
+    except (OSError, ValueError): return None
+    return v if v.ndim == 2 and v.shape[0] == n else None
+
+def _save(path: Path, vectors: np.ndarray):
+    "Write `vectors` to `path` whole, and delete the files of older questions under the same name"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    write_atomic(path, buffer.getvalue())
+    for old in path.parent.glob(f'{path.stem.rsplit("-", 1)[0]}-*.npy'):
+        if old != path: old.unlink(missing_ok=True)
+
+def cached_vectors(embedder,
+                   groups: dict,  # name (a tool's) -> its questions
+                   folder=None) -> tuple:  # None: no cache
+    "({name: unit vectors of its questions}, dollars spent): read from `folder` when computed before, the rest embedded in one batch and saved there"
+    found = {n: _load(vectors_file(folder, embedder, n, qs), len(qs)) if folder is not None else None for n, qs in groups.items()}
+    missing = [n for n, v in found.items() if v is None]
+    if not missing: return found, 0.0
+    vectors, cost = embedder.embed([q for n in missing for q in groups[n]])
+    at = 0
+    for n in missing:
+        found[n], at = vectors[at:at + len(groups[n])], at + len(groups[n])
+        if folder is not None: _save(vectors_file(folder, embedder, n, groups[n]), found[n])
+    return found, cost
 
 # %% ../nbs/07_dispatcher.ipynb #d800052f
 _token_re = re.compile(r'[a-z]+|\d+|[^\sa-z\d]')
@@ -146,6 +160,7 @@ class Dispatch:
     mode: str  # the mode that decided: 'embedding' or 'llm'
     latency: float  # seconds
     cost: float | None = 0.0  # dollars for the model calls (None: a price is unknown)
+    usage: Usage = field(default_factory=Usage)  # tokens of the dispatcher model's call, when it was asked
     candidates: list = field(default_factory=list)  # [(tool, score), ...] best first, up to 3
     reply: str | None = None  # the dispatcher model's reply, when it was asked
     note: str = ''  # anything the caller should know, e.g. an unclear reply
@@ -185,6 +200,13 @@ def dispatch_messages(question: str,  # the new question
 # %% ../nbs/07_dispatcher.ipynb #ec5b3125
 MODES = ('embedding', 'llm', 'hybrid')
 
+def _questions(name: str, questions: list) -> list:
+    "A tool's example questions without blank ones; DispatchError if none is left"
+    if isinstance(questions, str): questions = [questions]
+    kept = [q for q in questions if q and q.strip()]
+    if not kept: raise DispatchError(f'Tool {name!r} has no example questions: give each tool at least one.')
+    return kept
+
 class Dispatcher:
     "Sends each question to the stored tool of its task, or to none when it is a new task"
     def __init__(self,
@@ -199,11 +221,10 @@ class Dispatcher:
                  llm_candidates: int = 3,  # hybrid: how many of the best tools the model is shown
                  cache_dir=None):  # folder for the embeddings of the stored questions (None: not cached)
         if mode not in MODES: raise DispatchError(f'Unknown dispatcher mode {mode!r}: use one of {", ".join(MODES)}.')
-        self.tools = {name: [q for q in qs if q and q.strip()] for name, qs in tools.items()}
-        if empty := [n for n, qs in self.tools.items() if not qs]: raise DispatchError(f'Tools {empty} have no example questions: give each tool at least one.')
+        self.tools = {name: _questions(name, qs) for name, qs in tools.items()}
         self.mode, self.template_weight, self.band, self.min_margin, self.llm_candidates = mode, template_weight, band, min_margin, llm_candidates
         self._embedder, self._model, self.threshold, self.cache_dir = embedder, model, threshold, cache_dir
-        self.names, self.calibration, self._index = list(self.tools), None, None
+        self.names, self.calibration, self._vectors, self._index = list(self.tools), None, {}, None
 
     @property
     def embedder(self):
@@ -232,13 +253,14 @@ Dispatcher.from_library = staticmethod(from_library)
 # %% ../nbs/07_dispatcher.ipynb #96be52b1
 @patch
 def index(self: Dispatcher) -> dict:
-    "The stored questions' vectors, each tool's rows and template; built on first use"
+    "The stored questions' vectors, each tool's rows and template; built on first use, embedding only tools not embedded before"
     if self._index is None:
-        questions = [q for qs in self.tools.values() for q in qs]
-        vectors, cost = cached_vectors(self.embedder, questions, self.cache_dir)
-        ends = np.cumsum([len(qs) for qs in self.tools.values()])
-        self._index = dict(vectors=vectors, rows=[np.arange(e - len(qs), e) for e, qs in zip(ends, self.tools.values())],
-                           templates=[template_of(qs) for qs in self.tools.values()], cost=cost)
+        if missing := {n: qs for n, qs in self.tools.items() if n not in self._vectors}:
+            self._vectors.update(cached_vectors(self.embedder, missing, self.cache_dir)[0])
+        ends = np.cumsum([len(self.tools[n]) for n in self.names])
+        vectors = np.concatenate([self._vectors[n] for n in self.names]) if self.names else np.zeros((0, 1), np.float32)
+        self._index = dict(vectors=vectors, rows=[np.arange(e - len(self.tools[n]), e) for e, n in zip(ends, self.names)],
+                           templates=[template_of(self.tools[n]) for n in self.names])
     return self._index
 
 @patch
@@ -282,6 +304,7 @@ def best_threshold(known: np.ndarray,  # best scores of questions that should ge
 @patch
 def _library_trials(self: Dispatcher) -> tuple:
     "(known scores, unknown scores) from leaving out one stored question, and one whole tool, at a time"
+    if not self.names: return np.array([]), np.array([])
     questions = [q for qs in self.tools.values() for q in qs]
     ix = self.index()
     full, similarity, pairs = self.scores(questions, ix['vectors']), ix['vectors'] @ ix['vectors'].T, [word_pairs(q) for q in questions]
@@ -324,7 +347,7 @@ def _embedding_decision(self: Dispatcher, row: np.ndarray, started: float, cost)
     margin = float(best - row[order[1]]) if len(order) > 1 else None
     tool = self.names[order[0]] if best >= self.threshold else None
     close = abs(best - self.threshold) < self.band or (tool is not None and margin is not None and margin < self.min_margin)
-    d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost, [(self.names[i], float(row[i])) for i in order[:3]])
+    d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost, candidates=[(self.names[i], float(row[i])) for i in order[:3]])
     return d, self.mode == 'hybrid' and close
 
 @patch
@@ -340,8 +363,8 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
     "The Dispatch the model's reply makes"
     tool, understood = parse_choice(completion.text, names)
     note = '' if understood else 'unclear reply from the dispatcher model: treated as none'
-    if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, reply=completion.text, note=note)
-    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, _add_costs(d.cost, completion.cost), d.candidates, completion.text, note)
+    if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage, reply=completion.text, note=note)
+    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, _add_costs(d.cost, completion.cost), completion.usage, d.candidates, completion.text, note)
 
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
@@ -385,3 +408,38 @@ def dispatch_many(self: Dispatcher, questions: list) -> list:
             d = self._llm_decision(self.model.chat(messages, temperature=0), names, d, t0)
         out.append(d)
     return out
+
+# %% ../nbs/07_dispatcher.ipynb #cb4b4b29
+@patch
+def _tools_changed(self: Dispatcher):
+    "Forget the stacked index and a threshold calibrated from the old tools; each tool's vectors stay"
+    self.names, self._index = list(self.tools), None
+    if self.calibration is not None and self.calibration['source'] in ('library', 'default'): self.threshold, self.calibration = None, None
+
+@patch
+def add(self: Dispatcher, name: str, questions: list):
+    "Add tool `name` with its example questions, or give it new ones; only its questions are embedded again"
+    questions = _questions(name, questions)
+    if self.tools.get(name) == questions: return
+    self.tools[name] = questions
+    self._vectors.pop(name, None)
+    self._tools_changed()
+
+@patch
+def remove(self: Dispatcher, name: str):
+    "Take tool `name` out, with its cached embeddings"
+    if name not in self.tools: raise DispatchError(f'The dispatcher has no tool {name!r}: its tools are {self.names}.')
+    del self.tools[name]
+    self._vectors.pop(name, None)
+    if self.cache_dir is not None and self.mode != 'llm':
+        for f in vectors_file(self.cache_dir, self.embedder, name, []).parent.glob(f'{_slug(name)}-*.npy'): f.unlink(missing_ok=True)
+    self._tools_changed()
+
+@patch
+def sync(self: Dispatcher, library) -> dict:
+    "Make the tools those of `library` (a `ToolLibrary`, or any iterable of tools): {'added': [...], 'removed': [...]}, changed tools counted as added"
+    now = {n: _questions(n, qs) for n, qs in _tools_of(library).items()}
+    removed, added = [n for n in self.names if n not in now], [n for n, qs in now.items() if self.tools.get(n) != qs]
+    for n in removed: self.remove(n)
+    for n in added: self.add(n, now[n])
+    return dict(added=added, removed=removed)
