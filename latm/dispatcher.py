@@ -69,16 +69,21 @@ def unit_rows(vectors) -> np.ndarray:
 
 class LocalEmbedder:
     "Sentence embeddings from all-MiniLM-L6-v2 on this machine's CPU: no server, no key, no cost"
-    def __init__(self, max_tokens: int = 64, quantize: bool = True):  # see `load_local_model`
-        self.max_tokens, self.quantize = max_tokens, quantize
+    def __init__(self, max_tokens: int = 64, quantize: bool = True,  # see `load_local_model`
+                 threads: int | None = 1):  # torch threads while embedding (None: torch's setting); see below
+        self.max_tokens, self.quantize, self.threads = max_tokens, quantize, threads
         self.name = f'{LOCAL_MODEL}-{max_tokens}tok' + ('-int8' if quantize else '')
 
     def embed(self, texts: list) -> tuple:
         "(unit vectors of `texts`, cost) -- the cost of a local model is 0"
-        model = load_local_model(self.max_tokens, self.quantize)
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            v = model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        import torch
+        model, before = load_local_model(self.max_tokens, self.quantize), torch.get_num_threads()
+        if self.threads: torch.set_num_threads(self.threads)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                v = model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        finally: torch.set_num_threads(before)
         return unit_rows(v), 0.0
 
     async def aembed(self, texts: list) -> tuple:
