@@ -1,4 +1,4 @@
-"""Which stored tool answers a new question -- or none, because it is a new task: by the dispatcher model (the paper), by embeddings with a calibrated threshold, or both.
+"""Which stored tool answers a new question -- or none, because it is a new task: by the dispatcher model (the paper), by embeddings with a calibrated threshold, or both; and `solve`, the functional cache built on it.
 
 Docs: https://latm-dev.github.io/latm/dispatcher.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://latm-dev.github.io/latm/dispatcher.html.md"""
 
 # %% auto #0
 __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES', 'DEFAULT_THRESHOLD', 'CANDIDATES_FILE',
-           'CANDIDATE_COLUMNS', 'PATHS', 'DIRECT_SYSTEM', 'DispatchError', 'local_model_installed', 'load_local_model',
+           'CANDIDATE_COLUMNS', 'DIRECT_SYSTEM', 'DispatchError', 'local_model_installed', 'load_local_model',
            'unit_rows', 'LocalEmbedder', 'EndpointEmbedder', 'vectors_file', 'cached_vectors', 'word_pairs',
            'template_of', 'template_overlap', 'Dispatch', 'parse_choice', 'dispatch_messages', 'Dispatcher',
            'from_library', 'best_threshold', 'SolveError', 'Candidates', 'direct_messages', 'direct_answer', 'Solution',
@@ -520,7 +520,6 @@ class Candidates:
     def __repr__(self): return f'Candidates({str(self.path)!r}: {len(self)})'
 
 # %% ../nbs/07_dispatcher.ipynb #5a3de917
-PATHS = ('tool', 'made', 'direct')
 DIRECT_SYSTEM = ('Answer the question. Reason step by step if it helps, then give the final answer alone on the last line, as "Answer: <answer>". '
                  'For a multiple-choice question, the answer is the letter of the option, such as (A).')
 
