@@ -564,7 +564,7 @@ def direct_answer(reply: str, question: str = '') -> str:
 class Solution:
     "How `solve` answered a question: the path it took, the answer, and what it cost"
     question: str
-    path: str  # 'tool': a stored tool answered; 'made': a tool was made for the question's task, then used; 'direct': the maker model answered
+    path: str  # 'tool': a stored tool answered; 'made': a tool was made for the question's task, then used; 'direct': the maker model answered (no tool applied, or it gave no answer)
     answer: str | None = None  # the normalised answer (None: there is none; see `errors`)
     tool: str | None = None  # the tool that answered
     task: str | None = None  # the task named by the caller
@@ -672,12 +672,13 @@ def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
     if s.path != 'made': s.path = 'tool'
     s.tool, s.answer = name, a.answer
     s._spent(a.usage, a.cost)
-    if a.error: s.errors.append(f'tool {name!r} gave no answer: {a.error}')
+    if a.error: s.errors.append(f'tool {name!r} gave no answer, so the maker answered directly: {a.error}')
     return s
 
 @patch
 def _direct(self: Solver, s: Solution, c) -> Solution:
     "Fill `s` from the maker's direct reply `c` (a Completion, or the LatmError it raised); keep the question as a candidate"
+    s.path = 'direct'
     if isinstance(c, LatmError): s.errors.append(f'the maker model gave no direct answer: {c}')
     else:
         s.answer = direct_answer(c.text, s.question)
@@ -701,7 +702,7 @@ def solve(self: Solver,
           question: str,
           examples=None,  # examples of the question's task (any form `load_examples` reads): a tool is made first if no tool applies
           task: str | None = None) -> Solution:  # the task's name: names a tool made for it, labels a kept candidate; a stored tool's name skips dispatch
-    "Answer `question` with the stored tool of its task; else make one from `examples`; else answer directly and keep the question"
+    "Answer `question` with the stored tool of its task; else make one from `examples`; else (or if the tool fails) answer directly and keep the question"
     started = time.perf_counter()
     s, new = self._begin(question, examples, task)
     name = self._named(s, None if task in self.tools else self.dispatcher.dispatch(question))
@@ -709,7 +710,7 @@ def solve(self: Solver,
         maker = self._maker(new)
         name = self._made(s, maker, new, *_attempt(maker))
     if name is not None: self._used(s, name, self._user(name).answer(question))
-    else:
+    if s.answer is None:  # no tool applies, or it gave no answer
         with tags(task=task):
             try: c = self.maker.chat(direct_messages(question))
             except LatmError as e: c = e
@@ -736,7 +737,7 @@ async def asolve(self: Solver, question: str, examples=None, task: str | None = 
                 tool, error = await asyncio.to_thread(_attempt, maker)
                 name = self._made(s, maker, new, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
     if name is not None: self._used(s, name, await self._user(name).aanswer(question))
-    else:
+    if s.answer is None:  # no tool applies, or it gave no answer
         with tags(task=task):
             try: c = await self.maker.achat(direct_messages(question))
             except LatmError as e: c = e
