@@ -248,7 +248,7 @@ def locked(self: ToolLibrary):
     try: self._lock.acquire()
     except Timeout: raise LibraryError(f'Another process has held the lock on {self.path} for {self.lock_timeout} s. Wait for it to finish, or pass a longer lock_timeout.') from None
     try:
-        if not (self.path / '.gitignore').exists(): write_atomic(self.path / '.gitignore', b'.lock\n.*.tmp\n')
+        if not (self.path / '.gitignore').exists(): write_atomic(self.path / '.gitignore', b'.lock\n.*.tmp\n.dispatch/\n')
         yield
     finally: self._lock.release()
 
