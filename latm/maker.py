@@ -136,9 +136,11 @@ class MakingProgress:
     cost: float | None
 
 class ToolMakingError(LatmError):
-    "Making a tool failed at a stage after its bounded retries; keeps the whole transcript"
-    def __init__(self, task: str, stage: str, why: str, transcript: list, attempts: dict):
+    "Making a tool failed at a stage after its bounded retries; keeps the whole transcript, and what the attempt cost"
+    def __init__(self, task: str, stage: str, why: str, transcript: list, attempts: dict,
+                 usage: Usage | None = None, cost: float | None = 0.0):  # tokens and dollars spent before it failed
         self.task, self.stage, self.why, self.transcript, self.attempts = task, stage, why, transcript, attempts
+        self.usage, self.cost = usage or Usage(), cost
         super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} attempt(s): {why.rstrip(".")}. '
                          f'Nothing was stored; the transcript is in `.transcript`. Try more examples, a stronger maker model, or more retries.')
 
@@ -170,7 +172,7 @@ class ToolMaker:
         self._report(stage, f'asking {model.model}')
         try:
             with tags(task=self.task.name, tool=self.name): c = model.chat(self.messages)
-        except LatmError as e: raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts) from e
+        except LatmError as e: raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts, self.usage, self.cost) from e
         self.messages.append({'role': 'assistant', 'content': c.text})
         self.usage = self.usage + c.usage
         self.cost = None if self.cost is None or c.cost is None else self.cost + c.cost
@@ -179,7 +181,7 @@ class ToolMaker:
 
     def _fail(self, stage: str, why: str):
         self._report('failed', why)
-        raise ToolMakingError(self.task.name, stage, why, self.messages, self.attempts)
+        raise ToolMakingError(self.task.name, stage, why, self.messages, self.attempts, self.usage, self.cost)
 
 # %% ../nbs/05_maker.ipynb #c76d5e38
 @patch
