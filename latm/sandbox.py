@@ -1,4 +1,4 @@
-"""Model-written code runs in a fresh forked child of a long-lived worker, behind rlimits, seccomp, Landlock and a wall-clock timeout: milliseconds per call, and nothing it does reaches latm's process.
+"""Model-written code runs in a fresh forked child of a long-lived worker, behind rlimits, seccomp, Landlock and a wall-clock timeout: milliseconds per call, and nothing it does reaches latm's process. Where there is no fork (Windows), each call gets a new interpreter with time and memory limits, and latm says that isolation is weaker.
 
 Docs: https://latm-dev.github.io/latm/sandbox.html.md"""
 
@@ -14,7 +14,7 @@ __all__ = ['TAG', 'DENIED_CALLS', 'PID_MARK', 'SELECTABLE_PIPES', 'GRACE', 'STRE
            'serve_spawned', 'windows_job', 'close_job', 'Spawned', 'Isolation', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
-import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, mmap, os, queue, random, select, shutil, signal, socket, struct
+import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
 import subprocess, sys, sysconfig, tempfile, threading, time, traceback, warnings, weakref
 from dataclasses import dataclass, field
 from functools import cache
@@ -202,8 +202,8 @@ def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
 def probe_limits(settings: dict) -> dict:
     "Set the limits in this (throw-away) process, then check that memory past `memory_mb` is refused; report both"
     refused = set_limits(60, settings['memory_mb'], settings['file_mb'])
-    try: mmap.mmap(-1, (settings['memory_mb'] + 64) * 2**20).close()  # reserved, never touched: costs nothing where no limit holds
-    except (OSError, MemoryError, ValueError): held = True
+    try: bytes((settings['memory_mb'] + 64) * 2**20)  # zeroed pages from calloc, never touched (a bytearray would be): cheap where no limit holds
+    except MemoryError: held = True
     else: held = False
     why = {'rlimits': f'refused: {", ".join(refused)}'} if refused else {}
     if not held: why['memory_limit'] = f'an allocation of {settings["memory_mb"] + 64:,} MiB was not refused'
