@@ -649,7 +649,8 @@ def _warn_if_weak(iso: Isolation):
     warnings.warn(f'latm: {iso!r}. Code runs in a separate process with {limits}, but without seccomp or Landlock it can read and write '
                   "the user's files and reach the network: isolation is weaker.", stacklevel=5)
 
-def pick_start(start: str | None, can_fork: bool = hasattr(os, 'fork')) -> str:
+def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this platform has
+               can_fork: bool = hasattr(os, 'fork')) -> str:  # whether this platform has `fork`
     "The start method for `start`: 'fork' or 'spawn' as asked, or for None the best this platform has"
     if start is None: return 'fork' if can_fork else 'spawn'
     if start not in ('fork', 'spawn'): raise SandboxError(f"start must be 'fork', 'spawn' or None (the best this platform has), not {start!r}")
