@@ -640,14 +640,15 @@ class Isolation:
 
 _warned = False
 
-def _warn_if_weak(iso: Isolation):
+def _warn_if_weak(iso: Isolation,
+                  stacklevel: int = 5):  # frames from this function up to the user's call of `run` or `isolation`
     "Warn once per process that isolation is weaker than it could be"
     global _warned
     if _warned or iso.unsafe or (iso.seccomp and iso.landlock): return
     _warned = True
     limits = 'time and memory limits' if iso.memory_limit else 'a time limit (and no memory limit)'
     warnings.warn(f'latm: {iso!r}. Code runs in a separate process with {limits}, but without seccomp or Landlock it can read and write '
-                  "the user's files and reach the network: isolation is weaker.", stacklevel=5)
+                  "the user's files and reach the network: isolation is weaker.", stacklevel=stacklevel)
 
 def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this platform has
                can_fork: bool = hasattr(os, 'fork')) -> str:  # whether this platform has `fork`
@@ -774,9 +775,17 @@ def _probe_spawned(self: Sandbox) -> Isolation:
     return Isolation('spawn', True, limits['rlimits'], limits['memory_limit'], False, False, False, job, why=dict(why, **limits['why']))
 
 @patch
+def _probed(self: Sandbox) -> Isolation:
+    "The spawn route's `Isolation`, probed on first use, with the one-time warning pointed at the caller of `run` or `isolation`"
+    with self._probing:
+        if self._isolation is None:
+            self._isolation = self._probe_spawned()
+            _warn_if_weak(self._isolation, stacklevel=4)
+    return self._isolation
+
+@patch
 def _run_spawned(self: Sandbox, request: bytes, limit: float) -> RunResult:
     "Run one call in a new interpreter, once one of the `workers` slots is free"
-    self.isolation  # probed once, with the warning, before the first call
     with self._slots:
         start = time.monotonic()
         try: child = Spawned(self.settings)
@@ -795,6 +804,7 @@ def run(self: Sandbox,
     limit = self.timeout if timeout is None else timeout
     if self.start == 'spawn':
         if self._closed: raise SandboxError('this Sandbox is closed; make a new one')
+        self._probed()
         return self._run_spawned(json.dumps(dict(code=code, names=list(names), timeout=limit, settings=self.settings)).encode(), limit)
     worker, note = self._take()
     start = time.monotonic()
@@ -815,11 +825,8 @@ async def arun(self: Sandbox, code: str, names=('ans',), timeout: float | None =
 @patch(as_prop=True)
 def isolation(self: Sandbox) -> Isolation:
     "Which start method and layers are in use (found out on first use: a worker starts, or a spawned child probes)"
-    if self._isolation is None and self.start == 'fork': self._give(self._take()[0])
-    with self._probing:
-        if self._isolation is None:
-            self._isolation = self._probe_spawned()
-            _warn_if_weak(self._isolation)
+    if self.start == 'spawn': return self._probed()
+    if self._isolation is None: self._give(self._take()[0])
     return self._isolation
 
 @patch
