@@ -16,7 +16,7 @@ __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'TEMPLATE_WEIGHTS', 'B
            'overhead_benchmark']
 
 # %% ../nbs/09_bench.ipynb #07992561
-import argparse, asyncio, contextlib, json, math, os, re, resource, subprocess, sys, threading, time
+import argparse, asyncio, contextlib, json, math, os, re, resource, subprocess, sys, threading, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -382,13 +382,16 @@ def subprocess_call():
     return subprocess.run([sys.executable, '-c', CALL + '\nprint(ans)'], capture_output=True, text=True, timeout=30).stdout
 
 def sandbox_latency(n: int = 200, sandbox: Sandbox | None = None) -> pd.DataFrame:
-    "Median and p95 milliseconds of a small tool call: in-process `exec`, a subprocess per call, latm's sandbox"
+    "Median and p95 milliseconds of a small tool call: in-process `exec`, a subprocess per call, latm's sandbox (fork, and spawn)"
     own = sandbox is None
     sb = sandbox or Sandbox()
     try:
         if sb.run(CALL).values != {'ans': 42}: raise BenchError(f'the sandbox did not run the benchmark call: {sb.run(CALL)}')
         runs = {'in-process exec (no isolation)': timings(in_process_call, n), 'new python subprocess per call': timings(subprocess_call, min(n, 50)),
                 'latm sandbox': timings(lambda: sb.run(CALL), n)}
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # the spawn route's one-time note on weaker isolation
+            with Sandbox(start='spawn') as spawned: runs["latm sandbox, start='spawn' (platforms without fork)"] = timings(lambda: spawned.run(CALL), min(n, 50))
     finally:
         if own: sb.close()
     ms = {k: 1000 * np.array(v) for k, v in runs.items()}
