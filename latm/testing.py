@@ -24,7 +24,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
     headers: dict = field(default_factory=dict)  # extra response headers, e.g. `{'retry-after': '0'}`
     body: str | None = None  # raw body sent instead of a well-formed completion
-    hang: bool = False  # never answer; the connection is closed when the server stops
+    hang: bool = False  # never answer; the request stays in flight until the client closes the connection or the server stops
     usage: dict | None = None  # usage to report instead of the server's token estimate
 
 def as_reply(r) -> Reply:
@@ -124,6 +124,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path == '/v1/embeddings': return self._embeddings(srv, request)
         self._send(404, error_body(404, f'no route {self.path}'))
 
+    def _client_gone(self) -> bool:
+        "Whether the client has closed this connection, giving up on its request"
+        try: return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b''
+        except BlockingIOError: return False
+        except OSError: return True
+
     def _chat(self, srv, request):
         with srv.in_flight(): self._answer_chat(srv, request)
 
@@ -131,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
         try: reply = srv.next_reply(request)
         except ScriptError as e: return self._send(400, error_body(400, f'test script error: {e}'))
         if srv.wait(srv.latency + reply.delay) or reply.hang:
-            srv.wait(None)
+            while not srv.wait(0.05) and not self._client_gone(): pass  # a hung request is in flight until the client gives up on it
             self.close_connection = True
             return
         if reply.status != 200:
