@@ -7,7 +7,7 @@ Docs: https://latm-dev.github.io/latm/bench.html.md"""
 # %% auto #0
 __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'TEMPLATE_WEIGHTS', 'BenchError', 'data_dir', 'slug', 'load_task',
            'cot_prompt', 'answer_only_prompt', 'cot_messages', 'direct_messages', 'bbh_answer', 'is_correct',
-           'ResultStore', 'result_row', 'ask_baseline', 'ModelUnreachable', 'ask_latm', 'Job', 'arun_jobs', 'run_async',
+           'ResultStore', 'result_row', 'ask_baseline', 'ModelUnreachable', 'ask_latm', 'Job', 'arun_jobs',
            'break_even', 'summarise', 'latm_asker', 'baseline_asker', 'tool_for', 'collect', 'task_benchmark',
            'table_markdown', 'plot_table', 'write_report', 'add_bench_arguments', 'bench_command', 'timings',
            'in_process_call', 'subprocess_call', 'sandbox_latency', 'sort_question', 'sort_call', 'paper_loop',
@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from .models import LatmError, Model, UsageLedger
 from .tasks import Task, Example, load_examples, answers_match
 from .maker import make_tool
-from .user import ToolUser, ause_tool_many
+from .user import ToolUser, ause_tool_many, run_async
 from .library import Tool, UseCase, Provenance, ToolLibrary
 from .sandbox import Sandbox
 from .testing import ScriptedServer, shared_data
@@ -182,19 +182,6 @@ async def arun_jobs(jobs: list, concurrency: int = 8, progress: bool = True) -> 
     try: await asyncio.gather(*(_work(queue, bar, failures) for _ in range(max(1, min(concurrency, len(queue))))))
     finally: bar.close()
     return failures
-
-def run_async(coro_fn):
-    "Run `coro_fn()` to completion, also from inside a running event loop (Jupyter): then on its own loop in a thread"
-    try: asyncio.get_running_loop()
-    except RuntimeError: return asyncio.run(coro_fn())
-    out = {}
-    def target():
-        try: out['value'] = asyncio.run(coro_fn())
-        except BaseException as e: out['error'] = e
-    t = threading.Thread(target=target)
-    t.start(); t.join()
-    if 'error' in out: raise out['error']
-    return out['value']
 
 # %% ../nbs/09_bench.ipynb #f384aea2
 def break_even(making: float, per_question: float, baseline: float) -> float:

@@ -27,7 +27,7 @@ from .models import LatmError, Model, Usage, tags
 from .library import ToolLibrary, Tool, check_name, write_atomic
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
-from .user import ToolUser, Answer
+from .user import ToolUser, Answer, run_async
 
 # %% ../nbs/07_dispatcher.ipynb #c91c10c4
 class DispatchError(LatmError):
@@ -760,6 +760,20 @@ async def asolve_many(self: Solver,
         return s
     try: return await asyncio.gather(*(one(q) for q in questions))
     finally: bar.close()
+
+@patch
+async def _aclose(self: Solver):
+    "Close the running event loop's async clients of every model the solver uses"
+    embedder_model = getattr(self.dispatcher._embedder, 'model', None)
+    for m in {id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values(): await m.aclose()
+
+@patch
+def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8, progress: bool = True) -> list:
+    "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
+    async def batch():
+        try: return await self.asolve_many(questions, examples, task, concurrency, progress)
+        finally: await self._aclose()
+    return run_async(batch)
 
 def solutions_frame(solutions: list) -> pd.DataFrame:
     "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"

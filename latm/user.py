@@ -6,10 +6,11 @@ Docs: https://latm-dev.github.io/latm/user.html.md"""
 
 # %% auto #0
 __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'tool_prompt', 'tool_messages', 'Answer', 'ToolUser', 'use_tool', 'ause_tool_many',
-           'answers_frame', 'use_tool_many']
+           'answers_frame', 'run_async', 'use_tool_many']
 
 # %% ../nbs/06_user.ipynb #e627b239
-import asyncio, collections, threading
+import asyncio, collections
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 
 import pandas as pd
@@ -176,6 +177,12 @@ def answers_frame(answers: list) -> pd.DataFrame:
                               prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens,
                               cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts) for a in answers])
 
+def run_async(make_coroutine):  # a function returning the coroutine to run
+    "Run `make_coroutine()` to the end from synchronous code: here, or on a loop of its own in a thread when one is already running (Jupyter)"
+    try: asyncio.get_running_loop()
+    except RuntimeError: return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(1) as pool: return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
 def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
                   user: Model | None = None,  # the cheap model (None: the configured 'user')
                   **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
@@ -184,10 +191,4 @@ def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: b
     async def batch():
         try: return await ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs)
         finally: await user.aclose()
-    run = lambda: asyncio.run(batch())
-    try: asyncio.get_running_loop()
-    except RuntimeError: return run()
-    result = {}
-    t = threading.Thread(target=lambda: result.setdefault('df', run()))
-    t.start(); t.join()
-    return result['df']
+    return run_async(batch)
