@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .models import LatmError, Model, Usage, tags
-from .library import ToolLibrary, Tool, check_name, write_atomic
+from .models import LatmError, Model, Usage, tags, write_atomic
+from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
 from .user import ToolUser, Answer, run_async

@@ -7,8 +7,8 @@ Docs: https://latm-dev.github.io/latm/library.html.md"""
 # %% auto #0
 __all__ = ['DEFAULT_LIBRARY', 'LIST_COLUMNS', 'SEARCH_WEIGHTS', 'ToolError', 'LibraryError', 'ToolNotFound', 'RegressionError',
            'UseCase', 'Provenance', 'Tool', 'made_by', 'shared_sandbox', 'call_code', 'failure_text', 'ToolFunction',
-           'module_docstring', 'docstring_literal', 'module_text', 'write_atomic', 'check_name', 'ToolLibrary',
-           'match_score', 'tools_frame', 'export_text']
+           'module_docstring', 'docstring_literal', 'module_text', 'check_name', 'ToolLibrary', 'match_score',
+           'tools_frame', 'export_text']
 
 # %% ../nbs/03_library.ipynb #9ed7f20d
 import contextlib, hashlib, html, json, keyword, os, re, shutil, tempfile, textwrap, warnings
@@ -20,7 +20,7 @@ import pandas as pd
 from fastcore.basics import patch
 from filelock import FileLock, Timeout
 
-from .models import LatmError
+from .models import LatmError, write_atomic
 from .sandbox import Sandbox
 
 # %% ../nbs/03_library.ipynb #3b2af818
@@ -187,19 +187,6 @@ def module_text(tool: Tool) -> str:
     return f'{docstring_literal(module_docstring(tool))}\n\n{tool.source.strip()}\n'
 
 # %% ../nbs/03_library.ipynb #a7d3cad9
-def write_atomic(path: Path, data: bytes):
-    "Replace `path` with `data` all at once"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 def _sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
 
 # %% ../nbs/03_library.ipynb #5a54aa60

@@ -6,8 +6,8 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 
 # %% auto #0
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'DEFAULT_MODELS', 'OPENAI_URL', 'PRICES', 'ledger', 'config_file', 'configure',
-           'role_settings', 'Price', 'price_for', 'Usage', 'tags', 'UsageLedger', 'ResponseCache', 'Completion',
-           'Embeddings', 'Model', 'ModelError', 'explain_failure']
+           'role_settings', 'Price', 'price_for', 'Usage', 'tags', 'UsageLedger', 'write_atomic', 'ResponseCache',
+           'Completion', 'Embeddings', 'Model', 'ModelError', 'explain_failure']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
 import asyncio, contextlib, contextvars, hashlib, json, os, tempfile, threading, time, tomllib, warnings, weakref
@@ -171,6 +171,20 @@ class UsageLedger:
 ledger = UsageLedger()
 
 # %% ../nbs/01_models.ipynb #b3bc6c2c
+def write_atomic(path: Path, data: bytes):
+    "Replace `path` with `data` all at once: readers see the old file or the new one, never part of either"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+# %% ../nbs/01_models.ipynb #968433e5
 class ResponseCache:
     "Model replies on disk, keyed by the full request, so reruns cost nothing and work offline"
     def __init__(self, path='.latm_cache'):  # folder for the cached replies
@@ -198,16 +212,7 @@ class ResponseCache:
         "Store `reply` to `request` atomically"
         f = self.file(request)
         f.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=f.parent, prefix='.', suffix='.tmp')
-        try:
-            with os.fdopen(fd, 'w') as out:
-                json.dump({'request': request, 'reply': reply}, out)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, f)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(f, json.dumps({'request': request, 'reply': reply}).encode())
 
     def __len__(self): return sum(1 for _ in self.path.glob('*/*.json'))
 
