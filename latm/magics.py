@@ -93,7 +93,8 @@ class MakingDisplay:
     def _render(self):
         s = self.state
         cost = 'cost unknown' if s['cost'] is None else f"${s['cost']:.4f}"
-        self.header.value = (f"<b>%%maketool {html.escape(self.name)}</b>: {html.escape(s['stage'])}, attempt {s['attempt']} &middot; "
+        attempt = f", attempt {s['attempt']}" if s['stage'] in STAGES else ''
+        self.header.value = (f"<b>%%maketool {html.escape(self.name)}</b>: {html.escape(s['stage'])}{attempt} &middot; "
                              f"{s['prompt_tokens']:,} + {s['completion_tokens']:,} tokens &middot; {cost}")
 
     def __call__(self, p: MakingProgress):
