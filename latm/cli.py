@@ -9,7 +9,7 @@ __all__ = ['DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'run_job', 'emit', 'make', 'use'
            'replay_tools', 'dispatch_questions', 'answer_live', 'demo', 'parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
-import argparse, json, os, sys, tempfile, time
+import argparse, json, os, sys, tempfile, time, warnings
 from importlib.resources import files
 from pathlib import Path
 
@@ -123,7 +123,10 @@ def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
     rows = [dict(question=e.question, answer=e.answer, task=name) for name in DEMO_TASKS
             for e in Task.from_bbh(demo_data('bbh', f'{name}.json')).test[:per_task]]
     dispatcher = Dispatcher.from_library(library)
-    dispatcher.dispatch(rows[0]['question'])  # load the model, embed the library and calibrate before timing
+    with warnings.catch_warnings(record=True) as notes:  # e.g. that the local model is not installed: said as a note, not a warning's traceback line
+        warnings.simplefilter('always')
+        dispatcher.dispatch(rows[0]['question'])  # load the model, embed the library and calibrate before timing
+    for note in {str(n.message) for n in notes}: say(f'  note: {note.removeprefix("latm: ")}')
     started = time.perf_counter()
     picks = dispatcher.dispatch_many([r['question'] for r in rows])
     per_question = (time.perf_counter() - started) / len(rows)
