@@ -1,4 +1,4 @@
-"""`%load_ext latm`, then `%%maketool`, `%usetool`, `%tools` and `%latm`: make, review, use and manage tools without leaving the notebook.
+"""`%load_ext latm`, then `%%maketool`, `%usetool`, `%solve`, `%tools` and `%latm`: make, review, use and manage tools without leaving the notebook.
 
 Docs: https://latm-dev.github.io/latm/magics.html.md"""
 
@@ -23,6 +23,7 @@ from .tasks import Task, load_examples, parse_qa_text, ExampleError
 from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
 from .user import use_tool, use_tool_many, Answer
+from .dispatcher import Solver
 
 # %% ../nbs/08_magics.ipynb #69bcef37
 def examples_from_cell(body: str,  # the cell below the magic line
@@ -138,7 +139,7 @@ def in_notebook_frontend(shell) -> bool:
 class LatmMagics:
     "The state latm's magics share: the IPython shell, the tool library, and tools waiting for review"
     def __init__(self, shell):
-        self.shell, self.library_path, self._library, self.pending, self.last_display = shell, None, None, {}, None
+        self.shell, self.library_path, self._library, self.pending, self.last_display, self._solver = shell, None, None, {}, None, None
 
     @property
     def library(self) -> ToolLibrary:
@@ -307,7 +308,7 @@ def latm(self: LatmMagics, line: str = ''):
             key, eq, value = word.partition('=')
             if not eq: raise LatmError(f'{word!r} is not a setting: write ROLE.SETTING=VALUE (e.g. maker.model=gpt-4o) or library=PATH.')
             if key == 'library':
-                self.library_path, self._library = value or None, None
+                self.library_path, self._library, self._solver = value or None, None, None
                 self.bind_library()
                 continue
             role, dot, setting = key.partition('.')
@@ -320,7 +321,25 @@ def latm(self: LatmMagics, line: str = ''):
         return ledger.totals()
 
 # %% ../nbs/08_magics.ipynb #534aec71
-MAGICS = (('maketool', 'cell'), ('usetool', 'line_cell'), ('tools', 'line'), ('latm', 'line'))
+@patch
+def solve(self: LatmMagics, line: str = ''):
+    "Answer a question with the library's tools, or with the maker directly (keeping the question): `%solve [-v] question`"
+    verbose, question = line.strip().startswith(('-v ', '--verbose ')), line.strip()
+    if verbose: question = question.split(None, 1)[1].strip()
+    with one_line_errors(verbose):
+        if not question: raise LatmError('Ask a question: %solve your question (-v to see which way it was answered).')
+        if self._solver is None: self._solver = Solver(self.library)
+        else: self._solver.refresh()
+        s = self._solver.solve(question)
+        if verbose:
+            cost = 'cost unknown' if s.cost is None else f'${s.cost:.6f}'
+            print(f'# {s.path}' + (f' (tool {s.tool})' if s.tool else '') + f': {s.usage.prompt_tokens}+{s.usage.completion_tokens} tokens, {cost}'
+                  + ''.join(f'\n# {e}' for e in s.errors))
+        if not s.ok: raise LatmError(f'No answer: {"; ".join(s.errors)}')
+        return s.answer
+
+# %% ../nbs/08_magics.ipynb #4c171a2b
+MAGICS = (('maketool', 'cell'), ('usetool', 'line_cell'), ('tools', 'line'), ('latm', 'line'), ('solve', 'line'))
 
 def load_ipython_extension(ip):
     "Register latm's magics with the IPython shell `ip`"
