@@ -277,8 +277,8 @@ def table_markdown(table: pd.DataFrame) -> str:
     t.columns = ['task', 'method', 'model', 'questions', 'accuracy %', 'tokens / question', '$ / question', 'tool making $', 'break-even (questions)']
     return t.to_markdown(index=False)
 
-def plot_table(table: pd.DataFrame) -> 'matplotlib.figure.Figure':
-    "Accuracy and cost per question by task, one bar per method and model"
+def plot_table(table: pd.DataFrame):
+    "A matplotlib Figure of accuracy and cost per question by task, one bar per method and model"
     from matplotlib.figure import Figure  # imported here: matplotlib takes most of a second to import, and `latm --help` should not wait for it
     fig = Figure(figsize=(11, 4.2), layout='constrained')
     axes = fig.subplots(1, 2)
