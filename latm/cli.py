@@ -14,12 +14,12 @@ from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
-from .models import LatmError, Model, UsageLedger, ledger, tags
+from .models import LatmError, Model, UsageLedger
 from .testing import ScriptedServer, TranscriptReplay
 from .tasks import Task, load_examples, answers_match
-from .library import ToolLibrary, Tool, made_by
+from .library import ToolLibrary, made_by
 from .maker import make_tool, MakingBar
-from .user import use_tool, use_tool_many
+from .user import use_tool_many
 from .dispatcher import Dispatcher
 from .bench import add_bench_arguments, bench_command
 
@@ -54,7 +54,7 @@ def use(args) -> int:
     "Answer questions with a stored tool"
     tool = ToolLibrary(args.library).get(args.name)
     questions = list(args.questions)
-    if args.file: questions += [q.strip() for q in (sys.stdin if args.file == '-' else open(args.file, encoding='utf-8')) if q.strip()]
+    if args.file: questions += [q.strip() for q in (sys.stdin.read() if args.file == '-' else Path(args.file).read_text(encoding='utf-8')).splitlines() if q.strip()]
     if not questions: raise LatmError(f'No question: latm use {args.name} "your question", or --file FILE with one question per line.')
     user = Model('user', model=args.user)
     df = use_tool_many(tool, questions, concurrency=args.concurrency, user=user, progress=not args.json and len(questions) > 1)

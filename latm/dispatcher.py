@@ -9,11 +9,11 @@ __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES
            'CANDIDATE_COLUMNS', 'DIRECT_SYSTEM', 'DispatchError', 'local_model_installed', 'load_local_model',
            'unit_rows', 'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file',
            'cached_vectors', 'word_pairs', 'template_of', 'template_overlap', 'Dispatch', 'parse_choice',
-           'dispatch_messages', 'Dispatcher', 'from_library', 'best_threshold', 'SolveError', 'Candidates',
-           'direct_messages', 'direct_answer', 'Solution', 'Solver', 'solutions_frame', 'solve']
+           'dispatch_messages', 'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'SolveError',
+           'Candidates', 'direct_messages', 'direct_answer', 'Solution', 'Solver', 'solutions_frame', 'solve']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
-import asyncio, hashlib, importlib.util, io, json, os, re, tempfile, time, warnings, weakref, zlib
+import asyncio, hashlib, importlib.util, io, json, os, re, time, warnings, weakref, zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .models import LatmError, Model, Usage, tags, write_atomic
+from .models import LatmError, Model, Usage, tags, write_atomic, add_costs
 from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
@@ -279,8 +279,12 @@ class Dispatcher:
     def __repr__(self): return f'Dispatcher({self.mode}: {len(self.tools)} tools, threshold {self.threshold})'
 
 # %% ../nbs/07_dispatcher.ipynb #5ace4f21
+def tool_questions(tool: Tool) -> list:
+    "The questions a tool is dispatched by: its use cases' questions, else its description"
+    return [u.question for u in tool.use_cases] or [tool.description]
+
 def _tools_of(library) -> dict:
-    return {t.name: [u.question for u in t.use_cases] or [t.description] for t in library}
+    return {t.name: tool_questions(t) for t in library}
 
 def from_library(library,  # a `ToolLibrary`, or any iterable of tools
                  **kwargs) -> Dispatcher:  # passed on to `Dispatcher`
@@ -309,7 +313,8 @@ def index(self: Dispatcher) -> dict:
 def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
             leave_out: int | None = None) -> np.ndarray:  # a question of tool `t` to leave out, by its position
     "Tool `t`'s score for each question, from the questions' word pairs and their similarity to every stored question"
-    ix, rows, template = self.index(), self.index()['rows'][t], self.index()['templates'][t]
+    ix = self.index()
+    rows, template = ix['rows'][t], ix['templates'][t]
     if leave_out is not None:
         rows = np.delete(rows, leave_out)
         template = template_of([q for i, q in enumerate(self.tools[self.names[t]]) if i != leave_out])
@@ -322,8 +327,12 @@ def scores(self: Dispatcher,
            questions: list,
            vectors: np.ndarray) -> np.ndarray:  # the questions' unit vectors from `self.embedder`
     "A (questions x tools) array of scores"
-    similarity, pairs = vectors @ self.index()['vectors'].T, [word_pairs(q) for q in questions]
-    return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(questions), len(self.names))
+    return self._scores([word_pairs(q) for q in questions], vectors @ self.index()['vectors'].T)
+
+@patch
+def _scores(self: Dispatcher, pairs: list, similarity: np.ndarray) -> np.ndarray:
+    "`scores` from the questions' word pairs and their similarity to every stored question"
+    return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(pairs), len(self.names))
 
 # %% ../nbs/07_dispatcher.ipynb #94db1dda
 DEFAULT_THRESHOLD = 0.7
@@ -349,7 +358,8 @@ def _library_trials(self: Dispatcher) -> tuple:
     if not self.names: return np.array([]), np.array([])
     questions = [q for qs in self.tools.values() for q in qs]
     ix = self.index()
-    full, similarity, pairs = self.scores(questions, ix['vectors']), ix['vectors'] @ ix['vectors'].T, [word_pairs(q) for q in questions]
+    similarity, pairs = ix['vectors'] @ ix['vectors'].T, [word_pairs(q) for q in questions]
+    full = self._scores(pairs, similarity)
     known, unknown = [], []
     for t, rows in enumerate(ix['rows']):
         if len(self.names) > 1: unknown += list(np.delete(full[rows], t, axis=1).max(axis=1))
@@ -398,15 +408,13 @@ def _llm_prompt(self: Dispatcher, question: str, d: Dispatch | None) -> tuple:
     names = self.names if d is None else [n for n, _ in d.candidates[:self.llm_candidates]]
     return dispatch_messages(question, {n: self.tools[n][0] for n in names}), names
 
-def _add_costs(a, b): return None if a is None or b is None else a + b
-
 @patch
 def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None, started: float) -> Dispatch:
     "The Dispatch the model's reply makes"
     tool, understood = parse_choice(completion.text, names)
     note = '' if understood else 'unclear reply from the dispatcher model: treated as none'
     if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage, reply=completion.text, note=note)
-    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, _add_costs(d.cost, completion.cost), completion.usage, d.candidates, completion.text, note)
+    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost), completion.usage, d.candidates, completion.text, note)
 
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
@@ -578,8 +586,8 @@ class Solution:
     def ok(self) -> bool: return self.answer is not None
 
     def _spent(self, usage, cost):
-        self.usage = self.usage + (usage if isinstance(usage, Usage) else Usage(**usage))
-        self.cost = _add_costs(self.cost, cost)
+        self.usage = self.usage + usage
+        self.cost = add_costs(self.cost, cost)
 
 # %% ../nbs/07_dispatcher.ipynb #ff8d2088
 class Solver:
@@ -613,18 +621,18 @@ class Solver:
 def _task(self: Solver, task: str, examples) -> Task:
     "The task to make a tool for: `examples`, then the answered candidates of `task`"
     check_name(task, 'task name (it names the tool)')
-    given = load_examples(examples) if examples is not None else []
-    if not given and not self.candidates.examples(task):
+    given, kept = load_examples(examples) if examples is not None else [], self.candidates.examples(task)
+    if not given and not kept:
         raise SolveError(f'No examples for task {task!r}: give examples, or label kept questions with candidates.add(question, answer, task={task!r}).')
     seen = {e.question for e in given}
-    return Task(task, given + [e for e in self.candidates.examples(task) if e.question not in seen])
+    return Task(task, given + [e for e in kept if e.question not in seen])
 
 @patch
 def _store(self: Solver, tool: Tool, task: Task) -> tuple:
     "Add `tool` to the library and the dispatcher, and forget the candidates it was made from: (the stored tool, dollars spent embedding it)"
     stored = self.library.add(tool)
     self.tools[stored.name] = stored
-    self.dispatcher.add(stored.name, [u.question for u in stored.use_cases] or [stored.description])
+    self.dispatcher.add(stored.name, tool_questions(stored))
     cost = self.dispatcher.index()['cost'] if self.dispatcher.mode != 'llm' else 0.0
     self.candidates.remove([e.question for e in task.examples])
     return stored, cost

@@ -11,7 +11,7 @@ __all__ = ['DEFAULT_LIBRARY', 'LIST_COLUMNS', 'SEARCH_WEIGHTS', 'ToolError', 'Li
            'tools_frame', 'export_text']
 
 # %% ../nbs/03_library.ipynb #9ed7f20d
-import contextlib, hashlib, html, json, keyword, os, re, shutil, tempfile, textwrap, warnings
+import contextlib, hashlib, html, json, keyword, os, re, shutil, textwrap, warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path

@@ -9,7 +9,7 @@ __all__ = ['MAGICS', 'examples_from_cell', 'BoundTool', 'tool_html', 'MakingDisp
            'LatmMagics', 'TextProgress', 'split_usetool_line', 'load_ipython_extension', 'unload_ipython_extension']
 
 # %% ../nbs/08_magics.ipynb #d68be60f
-import contextlib, html, re, sys, traceback
+import contextlib, html, sys, traceback
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -18,7 +18,7 @@ from IPython.core.magic_arguments import magic_arguments, argument, parse_argstr
 from fastcore.basics import patch
 from IPython.display import display
 
-from .models import LatmError, Model, configure, role_settings, ledger, ROLES, SETTINGS, Usage
+from .models import LatmError, Model, configure, role_settings, ledger, ROLES
 from .tasks import Task, load_examples, parse_qa_text, ExampleError
 from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
@@ -195,8 +195,8 @@ def maketool(self: LatmMagics, line: str, cell: str):
             view.show_tool(tool, f'Not stored yet: try {tool.name}("a question"), then press Store or Discard (or run %tools store {tool.name}).')
             if not widget_shown: print(f'{tool.name} is ready to try and waits for review: %tools store {tool.name}, or %tools discard {tool.name}.')
         else:
-            self.library.add(tool)
-            view.show_tool(tool, f'Stored in {self.library.path} as version {tool.version}.')
+            stored = self.library.add(tool)
+            view.show_tool(stored, f'Stored in {self.library.path} as version {stored.version}.')
             view.decide('stored')
             if not widget_shown: print(f'{tool.name}: stored in {self.library.path}. {made_by(tool)}.')
 
@@ -286,7 +286,7 @@ def tools(self: LatmMagics, line: str = ''):
             raise LatmError(f'Use %tools, or %tools {{show,rm,store,discard}} NAME (got {line.strip()!r}).')
         result = actions[action](names[0])
         if action == 'rm' and isinstance(self.shell.user_ns.get(names[0]), BoundTool): del self.shell.user_ns[names[0]]
-        if action != 'show': print(f'{names[0]}: {"removed" if action == "rm" else action + ("d" if action.endswith("e") else "ed")}.')
+        if action != 'show': print(f'{names[0]}: {dict(rm="removed", store="stored", discard="discarded")[action]}.')
         return result if action == 'show' else None
 
 # %% ../nbs/08_magics.ipynb #102247d6

@@ -11,14 +11,13 @@ __all__ = ['PAPER_PROMPTS', 'STAGES', 'Prompts', 'NoCodeError', 'code_blocks', '
            'answer_variable', 'check_use_cases', 'make_tool', 'MakingBar']
 
 # %% ../nbs/05_maker.ipynb #eab09921
-import ast, hashlib, re, textwrap
+import ast, hashlib, re
 from tqdm.auto import tqdm
-from dataclasses import dataclass, field, asdict, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, asdict
 
 from fastcore.basics import patch
-from .models import LatmError, Model, Usage, tags
-from .tasks import Task, Example, answers_match, normalise_answer
+from .models import LatmError, Model, Usage, tags, add_costs
+from .tasks import Task, answers_match, normalise_answer
 from .sandbox import Sandbox
 from .library import Tool, UseCase, Provenance, shared_sandbox
 
@@ -175,7 +174,7 @@ class ToolMaker:
         except LatmError as e: raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts, self.usage, self.cost) from e
         self.messages.append({'role': 'assistant', 'content': c.text})
         self.usage = self.usage + c.usage
-        self.cost = None if self.cost is None or c.cost is None else self.cost + c.cost
+        self.cost = add_costs(self.cost, c.cost)
         self._report(stage, 'reply received')
         return c.text
 
@@ -329,7 +328,7 @@ def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str)
                 use_cases=use_cases, tests=tests,
                 provenance=Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
                                       attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
-                                      cost=self.cost, created=datetime.now(timezone.utc).isoformat(timespec='seconds'), task=self.task.name))
+                                      cost=self.cost, task=self.task.name))
 
 @patch
 def make(self: ToolMaker) -> Tool:

@@ -6,8 +6,8 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 
 # %% auto #0
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'DEFAULT_MODELS', 'OPENAI_URL', 'PRICES', 'ledger', 'config_file', 'configure',
-           'role_settings', 'Price', 'price_for', 'Usage', 'tags', 'UsageLedger', 'write_atomic', 'ResponseCache',
-           'Completion', 'Embeddings', 'Model', 'ModelError', 'explain_failure']
+           'role_settings', 'Price', 'price_for', 'Usage', 'add_costs', 'tags', 'UsageLedger', 'write_atomic',
+           'ResponseCache', 'Completion', 'Embeddings', 'Model', 'ModelError', 'explain_failure']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
 import asyncio, contextlib, contextvars, hashlib, json, os, tempfile, threading, time, tomllib, warnings, weakref
@@ -117,6 +117,10 @@ class Usage:
         return ((self.prompt_tokens - self.cached_tokens) * p.input + self.cached_tokens * cached + self.completion_tokens * p.output) / 1e6
 
     def __add__(self, o): return Usage(*(a + b for a, b in zip(asdict(self).values(), asdict(o).values())))
+
+def add_costs(a: float | None, b: float | None) -> float | None:
+    "The sum of two dollar amounts; unknown (None) if either is"
+    return None if a is None or b is None else a + b
 
 # %% ../nbs/01_models.ipynb #ba44c3c0
 _tags = contextvars.ContextVar('latm_tags', default={})
@@ -297,7 +301,7 @@ class ModelError(LatmError):
 
 def explain_failure(model: 'Model', e: Exception) -> ModelError:
     "A `ModelError` for exception `e` raised by the openai client"
-    r, env = model.role.upper(), f'LATM_{model.role.upper()}'
+    env = f'LATM_{model.role.upper()}'
     retried = f'after {model.max_retries} retries' if model.max_retries else 'with retries off'
     body = getattr(e, 'body', None)
     detail = (body.get('message') if isinstance(body, dict) else None) or getattr(e, 'message', None) or str(e)

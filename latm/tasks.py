@@ -10,7 +10,7 @@ __all__ = ['QUESTION_KEYS', 'ANSWER_KEYS', 'Example', 'ExampleError', 'as_exampl
 
 # %% ../nbs/04_tasks.ipynb #86ea4ebf
 import csv, json, re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd

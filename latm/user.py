@@ -11,12 +11,12 @@ __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'tool_prompt', 'tool_messages', 'Answer
 # %% ../nbs/06_user.ipynb #e627b239
 import asyncio, collections
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .models import LatmError, Model, Usage, tags
+from .models import LatmError, Model, Usage, tags, add_costs
 from .tasks import normalise_answer
 from .sandbox import Sandbox
 from .maker import extract_code, error_text, answer_variable, NoCodeError
@@ -97,7 +97,7 @@ class ToolUser:
     def _account(self, answer: Answer, c):
         answer.attempts += 1
         answer.usage = answer.usage + c.usage
-        answer.cost = None if answer.cost is None or c.cost is None else answer.cost + c.cost
+        answer.cost = add_costs(answer.cost, c.cost)
 
     def answer(self, question: str) -> Answer:
         "Answer one question"
