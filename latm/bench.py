@@ -261,7 +261,7 @@ def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file 
             for m in baselines:
                 jobs.append(Job(task.name, method, m.model, examples, ResultStore(folder / f'{method}-{slug(m.model)}.jsonl'),
                                 baseline_asker(m, messages_of, task.name)))
-    failures += run_async(lambda: arun_jobs(jobs, concurrency, progress))
+    failures += run_async(lambda: arun_jobs(jobs, concurrency, progress), models=[maker_m, user_m])
     results = collect(jobs)
     table = summarise(results, making, strong=maker_m.model) if len(results) else pd.DataFrame()
     if not table.empty: write_report(table, out)

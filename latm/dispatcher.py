@@ -769,19 +769,16 @@ async def asolve_many(self: Solver,
     try: return await asyncio.gather(*(one(q) for q in questions))
     finally: bar.close()
 
-@patch
-async def _aclose(self: Solver):
-    "Close the running event loop's async clients of every model the solver uses"
+@patch(as_prop=True)
+def models(self: Solver) -> list:
+    "Every model the solver uses, each once"
     embedder_model = getattr(self.dispatcher._embedder, 'model', None)
-    for m in {id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values(): await m.aclose()
+    return list({id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values())
 
 @patch
 def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8, progress: bool = True) -> list:
     "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
-    async def batch():
-        try: return await self.asolve_many(questions, examples, task, concurrency, progress)
-        finally: await self._aclose()
-    return run_async(batch)
+    return run_async(lambda: self.asolve_many(questions, examples, task, concurrency, progress), models=self.models)
 
 def solutions_frame(solutions: list) -> pd.DataFrame:
     "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"

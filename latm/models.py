@@ -280,7 +280,7 @@ class Model:
     def aclient(self) -> openai.AsyncOpenAI:
         "The asynchronous openai client of the running event loop, built on first use in each loop"
         loop = asyncio.get_running_loop()
-        if loop not in self._aclients: self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs())
+        if loop not in self._aclients: self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs(), http_client=openai.DefaultAioHttpClient())
         return self._aclients[loop]
 
     async def aclose(self):

@@ -177,18 +177,20 @@ def answers_frame(answers: list) -> pd.DataFrame:
                               prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens,
                               cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts) for a in answers])
 
-def run_async(make_coroutine):  # a function returning the coroutine to run
+def run_async(make_coroutine,  # a function returning the coroutine to run
+              models=()):  # models whose async clients are closed when it ends, so none outlives its event loop
     "Run `make_coroutine()` to the end from synchronous code: here, or on a loop of its own in a thread when one is already running (Jupyter)"
+    async def run():
+        try: return await make_coroutine()
+        finally:
+            for m in models: await m.aclose()
     try: asyncio.get_running_loop()
-    except RuntimeError: return asyncio.run(make_coroutine())
-    with ThreadPoolExecutor(1) as pool: return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+    except RuntimeError: return asyncio.run(run())
+    with ThreadPoolExecutor(1) as pool: return pool.submit(asyncio.run, run()).result()
 
 def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
                   user: Model | None = None,  # the cheap model (None: the configured 'user')
                   **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
     "Answer `questions` with `tool` concurrently; works inside a running event loop (Jupyter) too"
     user = user or Model('user')
-    async def batch():
-        try: return await ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs)
-        finally: await user.aclose()
-    return run_async(batch)
+    return run_async(lambda: ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs), models=[user])
