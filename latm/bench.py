@@ -11,9 +11,9 @@ __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'TEMPLATE_WEIGHTS', 'B
            'break_even', 'summarise', 'latm_asker', 'baseline_asker', 'tool_for', 'collect', 'task_benchmark',
            'table_markdown', 'plot_table', 'write_report', 'add_bench_arguments', 'bench_command', 'timings',
            'in_process_call', 'subprocess_call', 'sandbox_latency', 'sort_question', 'sort_call', 'paper_loop',
-           'latm_env', 'serve_sort_model', 'sort_model_server', 'sort_user', 'batch_throughput', 'batch_peak_memory',
-           'family_of', 'families_of', 'dispatcher_accuracy', 'dispatcher_latency', 'dispatcher_benchmark',
-           'overhead_benchmark']
+           'latm_env', 'serve_sort_model', 'sort_model_server', 'sort_user', 'tree_cpu', 'cpu_split', 'usable_cpus',
+           'batch_throughput', 'batch_peak_memory', 'family_of', 'families_of', 'dispatcher_accuracy',
+           'dispatcher_latency', 'dispatcher_benchmark', 'overhead_benchmark']
 
 # %% ../nbs/09_bench.ipynb #07992561
 import argparse, asyncio, contextlib, json, math, os, re, resource, subprocess, sys, threading, time, warnings
@@ -431,13 +431,13 @@ def serve_sort_model(latency: float):
 
 @contextlib.contextmanager
 def sort_model_server(latency: float):
-    "The URL of a `serve_sort_model` server in its own process, so that it takes no time from the process measured"
+    "(URL, pid) of a `serve_sort_model` server in its own process, so that it takes no time from the process measured"
     p = subprocess.Popen([sys.executable, '-c', f'from latm.bench import serve_sort_model; serve_sort_model({latency!r})'],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=latm_env())
     try:
         url = p.stdout.readline().strip()
         if not url.startswith('http'): raise BenchError('the benchmark\'s test server did not start')
-        yield url
+        yield url, p.pid
     finally:
         p.stdin.close()
         try: p.wait(10)
@@ -447,33 +447,57 @@ def sort_user(url: str) -> Model:
     "The user model of the overhead benchmark, on the test server at `url`"
     return Model('user', model='gpt-4o-mini', base_url=url, api_key='bench', ledger=UsageLedger(), max_retries=2, timeout=60)
 
-async def _timed_batches(url: str, sizes: list, sandbox) -> list:
-    "Seconds for each (questions, concurrency) batch in `sizes`, on one event loop and one client"
+def _children(pid: int) -> list:
+    "The live child processes of `pid`, whichever of its threads started them (Linux)"
+    found = []
+    for file in Path(f'/proc/{pid}/task').glob('*/children'):
+        try: found += [int(c) for c in file.read_text().split()]
+        except FileNotFoundError: pass  # the thread ended meanwhile
+    return found
+
+def tree_cpu(pid: int) -> float:
+    "CPU seconds of process `pid` and every process below it, live or ended (Linux: an ended child's time is in its parent's count once reaped)"
+    try: fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    except FileNotFoundError: return 0.0  # it ended meanwhile, and its parent's count has it
+    return sum(map(int, fields[11:15])) / os.sysconf('SC_CLK_TCK') + sum(tree_cpu(c) for c in _children(pid))  # utime, stime, cutime, cstime
+
+def cpu_split(server: int) -> dict:
+    "CPU seconds so far of this process (latm's event loop and client), its other child processes (the sandbox's workers and their calls), and the test server `server`; NaN for the last two without /proc"
+    if not Path('/proc/self/stat').exists(): return dict(latm=time.process_time(), sandbox=math.nan, server=math.nan)
+    return dict(latm=time.process_time(), sandbox=sum(tree_cpu(c) for c in _children(os.getpid()) if c != server), server=tree_cpu(server))
+
+async def _timed_batches(url: str, sizes: list, sandbox, server: int | None = None) -> list:
+    "Seconds for each (questions, concurrency) batch in `sizes`, on one event loop and one client, with CPU seconds by process when `server`'s pid is given"
     user, times = sort_user(url), []
     try:
         await ause_tool_many(SORT_TOOL, [sort_question(i) for i in range(8)], concurrency=8, user=user, sandbox=sandbox, progress=False)  # warm up
         for n, c in sizes:
-            start = time.perf_counter()
+            cpu, start = cpu_split(server) if server else {}, time.perf_counter()
             df = await ause_tool_many(SORT_TOOL, [sort_question(i) for i in range(n)], concurrency=c, user=user, sandbox=sandbox, repairs=0, progress=False)
-            times.append(time.perf_counter() - start)
+            took = time.perf_counter() - start
+            times.append(dict(seconds=took, **{f'cpu_{k}': v - cpu[k] for k, v in cpu_split(server).items()} if server else {}))
             _check_sorted(df, n)
     finally: await user.aclose()
     return times
 
+def usable_cpus() -> int: return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
 def batch_throughput(concurrencies=(1, 8, 64, 256), latency: float = 0.2, rounds: int = 4, sandbox: Sandbox | None = None) -> pd.DataFrame:
-    "Questions per second of `ause_tool_many` at each concurrency, and of the paper's loop on 8 threads, against the ideal"
+    "Questions per second of `ause_tool_many` at each concurrency, and of the paper's loop on 8 threads, against the ideal, with the CPU each question took"
     sizes = [(max(16, rounds * c), c) for c in concurrencies]
-    with sort_model_server(latency) as url:
-        times = run_async(lambda: _timed_batches(url, sizes, sandbox))
+    with sort_model_server(latency) as (url, server):
+        runs = run_async(lambda: _timed_batches(url, sizes, sandbox, server))
         n = max(16, rounds * 8)
         paper = paper_loop(url, [sort_question(i) for i in range(n)])
-    t = pd.DataFrame([dict(way=f'latm, concurrency {c}', concurrency=c, questions=n, seconds=s) for (n, c), s in zip(sizes, times)]
+    t = pd.DataFrame([dict(way=f'latm, concurrency {c}', concurrency=c, questions=n, **r) for (n, c), r in zip(sizes, runs)]
                      + [dict(way="paper's loop, 8 threads, no sandbox", concurrency=8, questions=n, seconds=paper)])
     t['per_second'] = t.questions / t.seconds
     t['ideal'] = t.concurrency / latency
     t['of_ideal'] = t.per_second / t.ideal
     t['overhead_ms'] = 1000 * (t.seconds * t.concurrency / t.questions - latency)  # time per question beyond the model's latency
-    return t
+    for k in ('latm', 'sandbox', 'server'): t[f'cpu_ms_{k}'] = 1000 * t[f'cpu_{k}'] / t.questions
+    t['cpu_bound'] = usable_cpus() * 1000 / (t.cpu_ms_latm + t.cpu_ms_sandbox + t.cpu_ms_server)  # questions/s if the CPUs were the only limit
+    return t.drop(columns=['cpu_latm', 'cpu_sandbox', 'cpu_server'])
 
 # %% ../nbs/09_bench.ipynb #2a79ccb9
 def _batch_peak_rss(url: str, n: int, concurrency: int = 64) -> dict:
@@ -482,14 +506,14 @@ def _batch_peak_rss(url: str, n: int, concurrency: int = 64) -> dict:
     with Sandbox() as sb:
         run_async(lambda: _timed_batches(url, [(8, 8)], sb))  # warm: imports, client, workers
         before = rss()
-        took = run_async(lambda: _timed_batches(url, [(n, concurrency)], sb))[0]
+        took = run_async(lambda: _timed_batches(url, [(n, concurrency)], sb))[0]['seconds']
     return dict(questions=n, before_mib=before, peak_mib=rss(), seconds=took)
 
 def batch_peak_memory(sizes=(1_000, 10_000), concurrency: int = 64) -> pd.DataFrame:
     "Peak resident memory of one batch of each size, each in a fresh interpreter"
     code = f'import json, sys; from latm.bench import _batch_peak_rss; print(json.dumps(_batch_peak_rss(sys.argv[1], int(sys.argv[2]), {concurrency})))'
     rows = []
-    with sort_model_server(0.0) as url:
+    with sort_model_server(0.0) as (url, _):
         for n in sizes:
             r = subprocess.run([sys.executable, '-c', code, url, str(n)], capture_output=True, text=True, env=latm_env())
             if r.returncode: raise BenchError(f'the memory benchmark failed: {r.stderr[-500:]}')
@@ -578,12 +602,15 @@ def overhead_benchmark(quick: bool = False, latency: float = 0.2, say=print) -> 
     say(f'   the sandbox costs {m.iloc[2] / m.iloc[0]:,.0f}x in-process exec (which isolates nothing) and is {m.iloc[1] / m.iloc[2]:.1f}x faster than a new subprocess per call\n')
     thr = batch_throughput((1, 8) if quick else (1, 8, 64, 256), latency=latency, rounds=2 if quick else 4)
     figures['throughput'] = thr.to_dict('records')
-    say(f'2. Batches against the test server with {1000 * latency:.0f} ms per model call (ideal: concurrency / latency):\n' + thr.drop(columns='concurrency').round(3).to_markdown(index=False))
+    say(f'2. Batches against the test server with {1000 * latency:.0f} ms per model call (ideal: concurrency / latency; CPU ms per question by process, and the most the CPUs allow):\n'
+        + thr.drop(columns='concurrency').round(3).to_markdown(index=False))
     one = thr.iloc[0]
     say(f'   latm\'s overhead per question (concurrency 1): {one.overhead_ms:.1f} ms = {one.overhead_ms / (10 * latency):.1f}% of a {1000 * latency:.0f} ms model call (target: at most 5%)')
     if 64 in thr.concurrency.values:
         c64 = thr[thr.way == 'latm, concurrency 64'].iloc[0]
         say(f'   at concurrency 64: {c64.per_second:.0f} questions/s = {100 * c64.of_ideal:.0f}% of the ideal {c64.ideal:.0f}/s (target: at least 90%)')
+        say(f'   CPU per question there: latm {c64.cpu_ms_latm:.1f} ms (its one event-loop thread could answer {1000 / c64.cpu_ms_latm:.0f}/s), the sandbox {c64.cpu_ms_sandbox:.1f} ms, '
+            f'the test server {c64.cpu_ms_server:.1f} ms: {usable_cpus()} CPU(s) can answer at most {c64.cpu_bound:.0f}/s = {100 * c64.cpu_bound / c64.ideal:.0f}% of the ideal')
     paper = thr.iloc[-1]
     say(f'   latm at concurrency 8 answers {thr[thr.concurrency == 8].iloc[0].per_second / paper.per_second:.2f}x as many questions per second as the paper\'s loop on 8 threads\n')
     mem = batch_peak_memory((100, 400) if quick else (1_000, 10_000))
