@@ -7,10 +7,11 @@ Docs: https://latm-dev.github.io/latm/dispatcher.html.md"""
 # %% auto #0
 __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES', 'DEFAULT_THRESHOLD', 'CANDIDATES_FILE',
            'CANDIDATE_COLUMNS', 'DIRECT_SYSTEM', 'DispatchError', 'local_model_installed', 'load_local_model',
-           'unit_rows', 'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file',
-           'cached_vectors', 'word_pairs', 'template_of', 'template_overlap', 'Dispatch', 'parse_choice',
-           'dispatch_messages', 'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'SolveError',
-           'Candidates', 'direct_messages', 'direct_answer', 'Solution', 'Solver', 'solutions_frame', 'solve']
+           'unit_rows', 'encode_texts', 'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder',
+           'vectors_file', 'cached_vectors', 'word_pairs', 'template_of', 'template_overlap', 'Dispatch',
+           'parse_choice', 'dispatch_messages', 'Dispatcher', 'tool_questions', 'from_library', 'best_threshold',
+           'SolveError', 'Candidates', 'direct_messages', 'direct_answer', 'Solution', 'Solver', 'solutions_frame',
+           'solve']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
 import asyncio, hashlib, importlib.util, io, json, os, re, time, warnings, weakref, zlib
@@ -68,6 +69,21 @@ def unit_rows(vectors) -> np.ndarray:
     v = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
+def encode_texts(model,  # a model from `load_local_model`
+                 texts: list, batch_size: int = 64) -> np.ndarray:
+    "Unit vectors of `texts`: what `model.encode` computes -- tokens through the transformer, averaged over the real ones -- without its per-call overhead"
+    import torch
+    tokenizer, transformer = model.tokenizer, model[0].auto_model
+    order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches them, so a batch pads little
+    out = np.empty((len(texts), transformer.config.hidden_size), np.float32)
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            rows = order[i:i + batch_size]
+            tokens = tokenizer([texts[j] for j in rows], truncation=True, max_length=model.max_seq_length, padding=True, return_tensors='pt')
+            mask = tokens['attention_mask'].unsqueeze(-1).float()
+            out[rows] = ((transformer(**tokens).last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy()
+    return unit_rows(out)
+
 class LocalEmbedder:
     "Sentence embeddings from all-MiniLM-L6-v2 on this machine's CPU: no server, no key, no cost"
     def __init__(self, max_tokens: int = 64, quantize: bool = True,  # see `load_local_model`
@@ -80,12 +96,8 @@ class LocalEmbedder:
         import torch
         model, before = load_local_model(self.max_tokens, self.quantize), torch.get_num_threads()
         if self.threads: torch.set_num_threads(self.threads)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                v = model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        try: return encode_texts(model, list(texts)), 0.0
         finally: torch.set_num_threads(before)
-        return unit_rows(v), 0.0
 
     async def aembed(self, texts: list) -> tuple:
         "`embed` in a worker thread, so the event loop keeps running"
