@@ -294,10 +294,28 @@ def tools(self: ToolLibrary) -> dict:
     if problems:  # perhaps a writer was between its two files: look again while no one writes
         with contextlib.suppress(OSError), self.locked(): found, problems = self._scan()
     self._problems = problems
-    for p in problems:
-        if p not in self._warned: warnings.warn(f'latm tool library: {p}', stacklevel=3)
-        self._warned.add(p)
+    self._warn(problems)
     return found
+
+@patch
+def _warn(self: ToolLibrary, problems: list):
+    "Warn about each of `problems` the first time this library meets it, at the line of the user's call"
+    for p in problems:
+        if p not in self._warned: warnings.warn(f'latm tool library: {p}', stacklevel=4)
+        self._warned.add(p)
+
+@patch
+def _current(self: ToolLibrary, name: str) -> Tool | None:
+    "The current version of tool `name`, read from its own record only (None if it has none that can be used)"
+    if not (isinstance(name, str) and self.path.is_dir() and f'{name}.json' in os.listdir(self.path)): return None  # listed, so case-insensitive disks match exactly
+    record = self.path / f'{name}.json'
+    tool, problem = self._read(record, name)
+    if problem:  # perhaps a writer is between its two files: look again while no one writes
+        with contextlib.suppress(OSError), self.locked(): tool, problem = self._read(record, name)
+    if problem:
+        if problem not in self._problems: self._problems.append(problem)
+        self._warn([problem])
+    return tool
 
 # %% ../nbs/03_library.ipynb #26292a81
 @patch
@@ -308,7 +326,7 @@ def _archived(self: ToolLibrary, name: str) -> list:
 @patch
 def versions(self: ToolLibrary, name: str) -> list:
     "Every version of tool `name` on disk, oldest first; the last is the current one"
-    current = self.tools().get(name)
+    current = self._current(name)
     return sorted(set(self._archived(name)) | ({current.version} if current else set()))
 
 @patch
@@ -316,7 +334,7 @@ def get(self: ToolLibrary,
         name: str,
         version: int | None = None) -> Tool:  # None: the current version
     "The tool called `name`"
-    current = self.tools().get(name)
+    current = self._current(name)
     if current and version in (None, current.version): return current
     if version is None:
         raise ToolNotFound(f'No tool {name!r} in {self.path}. See library.list() for its tools'
@@ -328,7 +346,7 @@ def get(self: ToolLibrary,
     return tool
 
 @patch
-def __contains__(self: ToolLibrary, name: str) -> bool: return name in self.tools()
+def __contains__(self: ToolLibrary, name: str) -> bool: return self._current(name) is not None
 @patch
 def __len__(self: ToolLibrary) -> int: return len(self.tools())
 @patch
