@@ -81,18 +81,34 @@ class ToolUser:
         return {**self.params, 'seed': i} if self.samples > 1 else self.params
 
     def _check(self, reply: str):
-        "(call code, code to run, repair message) for one reply; no code to run if the reply has no code"
+        "(call code, code to run, error) for one reply; no code to run if the reply has no code"
         try: code = extract_code(reply)
-        except NoCodeError as e: return '', None, USER_REPAIR.format(error=str(e))
+        except NoCodeError as e: return '', None, str(e)
         return code, self.tool.source + '\n\n' + code, None
 
     def _outcome(self, answer: Answer, code: str, full: str, run) -> str | None:
-        "Fill `answer` from a sandbox run; the repair message if it failed"
+        "Fill `answer` from a sandbox run; what went wrong, if it failed"
         answer.code, answer.stdout, var = code, run.stdout, answer_variable(code)
-        if not run.ok: return USER_REPAIR.format(error=error_text(run, full))
-        if var not in run.values: return USER_REPAIR.format(error='the code does not set `ans`')
+        if not run.ok: return error_text(run, full)
+        if var not in run.values: return 'the code does not set `ans`'
         answer.ans, answer.answer, answer.error = run.values[var], normalise_answer(run.values[var], answer.question), None
         return None
+
+    def _attempts(self, question: str):
+        "One question's attempts: yields ('chat', messages) and ('run', (code, names)), is sent the reply (or its `LatmError`) and the run; returns the `Answer`"
+        answer, messages = Answer(question, error='no attempt'), tool_messages(self.tool, question)
+        for _ in range(self.repairs + 1):
+            c = yield 'chat', messages
+            if isinstance(c, LatmError):
+                answer.error = str(c)
+                return answer
+            self._account(answer, c)
+            code, full, error = self._check(c.text)
+            if full is not None: error = self._outcome(answer, code, full, (yield 'run', (full, (answer_variable(code),))))
+            if error is None: return answer
+            answer.error = error
+            messages = messages + [{'role': 'assistant', 'content': c.text}, {'role': 'user', 'content': USER_REPAIR.format(error=error)}]
+        return answer
 
     def _account(self, answer: Answer, c):
         answer.attempts += 1
@@ -106,19 +122,14 @@ class ToolUser:
         return _vote(question, answers)
 
     def _one(self, question: str, sample: int) -> Answer:
-        answer, messages = Answer(question, error='no attempt'), tool_messages(self.tool, question)
-        for _ in range(self.repairs + 1):
-            try: c = self.user.chat(messages, **self._sample_params(sample))
-            except LatmError as e:
-                answer.error = str(e)
-                return answer
-            self._account(answer, c)
-            code, full, repair = self._check(c.text)
-            if full is not None: repair = self._outcome(answer, code, full, self.sandbox.run(full, names=(answer_variable(code),)))
-            if repair is None: return answer
-            answer.error = repair.removeprefix('Running your code failed: ').split('. Please fix')[0]
-            messages = messages + [{'role': 'assistant', 'content': c.text}, {'role': 'user', 'content': repair}]
-        return answer
+        steps, got = self._attempts(question), None
+        while True:
+            try: need, what = steps.send(got)
+            except StopIteration as done: return done.value
+            if need == 'run': got = self.sandbox.run(what[0], names=what[1])
+            else:
+                try: got = self.user.chat(what, **self._sample_params(sample))
+                except LatmError as e: got = e
 
     async def aanswer(self, question: str) -> Answer:
         "Answer one question with the async client and sandbox"
@@ -127,19 +138,14 @@ class ToolUser:
         return _vote(question, answers)
 
     async def _aone(self, question: str, sample: int) -> Answer:
-        answer, messages = Answer(question, error='no attempt'), tool_messages(self.tool, question)
-        for _ in range(self.repairs + 1):
-            try: c = await self.user.achat(messages, **self._sample_params(sample))
-            except LatmError as e:
-                answer.error = str(e)
-                return answer
-            self._account(answer, c)
-            code, full, repair = self._check(c.text)
-            if full is not None: repair = self._outcome(answer, code, full, await self.sandbox.arun(full, names=(answer_variable(code),)))
-            if repair is None: return answer
-            answer.error = repair.removeprefix('Running your code failed: ').split('. Please fix')[0]
-            messages = messages + [{'role': 'assistant', 'content': c.text}, {'role': 'user', 'content': repair}]
-        return answer
+        steps, got = self._attempts(question), None
+        while True:
+            try: need, what = steps.send(got)
+            except StopIteration as done: return done.value
+            if need == 'run': got = await self.sandbox.arun(what[0], names=what[1])
+            else:
+                try: got = await self.user.achat(what, **self._sample_params(sample))
+                except LatmError as e: got = e
 
 # %% ../nbs/06_user.ipynb #8e3e8da7
 def _vote(question: str, answers: list) -> Answer:
