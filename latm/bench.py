@@ -482,7 +482,7 @@ async def _timed_batches(url: str, sizes: list, sandbox, server: int | None = No
 
 def usable_cpus() -> int: return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
 
-def batch_throughput(concurrencies=(1, 8, 64, 256), latency: float = 0.2, rounds: int = 4, sandbox: Sandbox | None = None) -> pd.DataFrame:
+def batch_throughput(concurrencies=(1, 8, 64, 256), latency: float = 0.2, rounds: int = 10, sandbox: Sandbox | None = None) -> pd.DataFrame:
     "Questions per second of `ause_tool_many` at each concurrency, and of the paper's loop on 8 threads, against the ideal, with the CPU each question took"
     sizes = [(max(16, rounds * c), c) for c in concurrencies]
     with sort_model_server(latency) as (url, server):
@@ -600,7 +600,7 @@ def overhead_benchmark(quick: bool = False, latency: float = 0.2, say=print) -> 
     m = lat.median_ms
     say('1. A small tool call, milliseconds:\n' + lat.round(2).to_markdown())
     say(f'   the sandbox costs {m.iloc[2] / m.iloc[0]:,.0f}x in-process exec (which isolates nothing) and is {m.iloc[1] / m.iloc[2]:.1f}x faster than a new subprocess per call\n')
-    thr = batch_throughput((1, 8) if quick else (1, 8, 64, 256), latency=latency, rounds=2 if quick else 4)
+    thr = batch_throughput((1, 8) if quick else (1, 8, 64, 256), latency=latency, rounds=2 if quick else 10)
     figures['throughput'] = thr.to_dict('records')
     say(f'2. Batches against the test server with {1000 * latency:.0f} ms per model call (ideal: concurrency / latency; CPU ms per question by process, and the most the CPUs allow):\n'
         + thr.drop(columns='concurrency').round(3).to_markdown(index=False))
