@@ -766,11 +766,8 @@ def _probe_spawned(self: Sandbox) -> Isolation:
     why = dict(seccomp='not used by start=spawn', landlock='not used by start=spawn', bwrap='not used by start=spawn')
     if self.unsafe: return Isolation('spawn', True, False, False, False, False, False, unsafe=True,
                                      why=dict(why, **dict.fromkeys(('rlimits', 'memory_limit', 'job_object'), 'unsafe=True')))
-    try: child = Spawned(self.settings)
+    try: _, data, job = self._in_spawned(json.dumps(dict(probe=True, settings=self.settings)).encode(), 30)
     except WorkerLost as e: raise SandboxError(f'{e}; run `python -c "import latm.sandbox"` to see why') from e
-    job = bool(child.job)
-    try: _, data, _ = run_call(child, json.dumps(dict(probe=True, settings=self.settings)).encode(), 30, 1 << 20)
-    finally: child.close()
     try: limits = json.loads(data)
     except (TypeError, ValueError): limits = dict(rlimits=False, memory_limit=False, why=dict(rlimits='the probe failed'))
     if os.name != 'nt': why['job_object'] = 'Windows only'
@@ -786,14 +783,21 @@ def _probed(self: Sandbox) -> Isolation:
     return self._isolation
 
 @patch
+def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
+    "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it); `WorkerLost` if it did not start"
+    child = Spawned(self.settings)
+    job = bool(child.job)
+    try: account, data, _ = run_call(child, request, limit, self.settings['result_limit'])
+    finally: child.close()
+    return account, data, job
+
+@patch
 def _run_spawned(self: Sandbox, request: bytes, limit: float) -> RunResult:
     "Run one call in a new interpreter, once one of the `workers` slots is free"
     with self._slots:
         start = time.monotonic()
-        try: child = Spawned(self.settings)
+        try: account, data, _ = self._in_spawned(request, limit)
         except WorkerLost as e: return RunResult(False, killed_by='did not start', limit=limit, duration=time.monotonic() - start, note=str(e))
-        try: account, data, _ = run_call(child, request, limit, self.settings['result_limit'])
-        finally: child.close()
     return _result(account, data, limit, '')
 
 # %% ../nbs/02_sandbox.ipynb #b7a386b2
