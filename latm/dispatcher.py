@@ -66,7 +66,8 @@ def load_local_model(max_tokens: int = 64,  # tokens of each text that are read;
 # %% ../nbs/07_dispatcher.ipynb #752ecb12
 def unit_rows(vectors) -> np.ndarray:
     "`vectors` as a float32 array with each row scaled to length 1"
-    v = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    v = np.asarray(vectors, dtype=np.float32)
+    if v.ndim != 2: v = v.reshape(len(vectors), -1)
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 def encode_texts(model,  # a model from `load_local_model`
