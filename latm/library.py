@@ -290,12 +290,18 @@ def _scan(self: ToolLibrary) -> tuple:
 @patch
 def tools(self: ToolLibrary) -> dict:
     "{name: tool} for every readable tool; problems go to `problems`, with a warning the first time"
-    found, problems = self._scan()
-    if problems:  # perhaps a writer was between its two files: look again while no one writes
-        with contextlib.suppress(OSError), self.locked(): found, problems = self._scan()
+    found, problems = self._settled(self._scan)
     self._problems = problems
     self._warn(problems)
     return found
+
+@patch
+def _settled(self: ToolLibrary, read) -> tuple:
+    "`read()`'s (found, problems), read again under the lock if it found problems: a writer may have been between its two files"
+    found, problems = read()
+    if problems:
+        with contextlib.suppress(OSError), self.locked(): found, problems = read()
+    return found, problems
 
 @patch
 def _warn(self: ToolLibrary, problems: list):
@@ -309,9 +315,7 @@ def _current(self: ToolLibrary, name: str) -> Tool | None:
     "The current version of tool `name`, read from its own record only (None if it has none that can be used)"
     if not (isinstance(name, str) and self.path.is_dir() and f'{name}.json' in os.listdir(self.path)): return None  # listed, so case-insensitive disks match exactly
     record = self.path / f'{name}.json'
-    tool, problem = self._read(record, name)
-    if problem:  # perhaps a writer is between its two files: look again while no one writes
-        with contextlib.suppress(OSError), self.locked(): tool, problem = self._read(record, name)
+    tool, problem = self._settled(lambda: self._read(record, name))
     if problem:
         if problem not in self._problems: self._problems.append(problem)
         self._warn([problem])
