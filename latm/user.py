@@ -86,9 +86,9 @@ class ToolUser:
         except NoCodeError as e: return '', None, str(e)
         return code, self.tool.source + '\n\n' + code, None
 
-    def _outcome(self, answer: Answer, code: str, full: str, run) -> str | None:
-        "Fill `answer` from a sandbox run; what went wrong, if it failed"
-        answer.code, answer.stdout, var = code, run.stdout, answer_variable(code)
+    def _outcome(self, answer: Answer, code: str, full: str, var: str, run) -> str | None:
+        "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
+        answer.code, answer.stdout = code, run.stdout
         if not run.ok: return error_text(run, full)
         if var not in run.values: return 'the code does not set `ans`'
         answer.ans, answer.answer, answer.error = run.values[var], normalise_answer(run.values[var], answer.question), None
@@ -104,7 +104,9 @@ class ToolUser:
                 return answer
             self._account(answer, c)
             code, full, error = self._check(c.text)
-            if full is not None: error = self._outcome(answer, code, full, (yield 'run', (full, (answer_variable(code),))))
+            if full is not None:
+                var = answer_variable(code)
+                error = self._outcome(answer, code, full, var, (yield 'run', (full, (var,))))
             if error is None: return answer
             answer.error = error
             messages = messages + [{'role': 'assistant', 'content': c.text}, {'role': 'user', 'content': USER_REPAIR.format(error=error)}]
