@@ -59,16 +59,33 @@ def _lookup(role: str, key: str, file: dict):
     for v in (_overrides.get(role, {}).get(key), os.environ.get(env), file.get(role, {}).get(key)):
         if v not in (None, ''): return v
 
-def role_settings(role: str) -> dict:
-    "The settings `role` uses now, after every source has had its say"
+_OFF, _ON = ('', 'false', 'off', 'no', '0', 'none'), ('true', 'on', 'yes', '1')
+
+def _number(role: str, name: str, value, kind, least, example: str):
+    "`value` as a `kind` of at least `least`, or a `LatmError` that names the setting and what to give"
+    try: n = kind(value) if not isinstance(value, bool) and float(value) == kind(value) else None
+    except (TypeError, ValueError): n = None
+    if n is None or n < least: raise LatmError(f"The {role} role's {name} is {value!r}: give {example}.")
+    return n
+
+def _cache_folder(role: str, value) -> str | None:
+    "The folder a `cache` setting names: None for off (`false`, `off`, ...), `.latm_cache` for on (`true`, `on`, ...)"
+    if value is None or value is False or str(value).strip().lower() in _OFF: return None
+    if value is True or str(value).strip().lower() in _ON: return '.latm_cache'
+    if isinstance(value, (str, Path)): return str(value)
+    raise LatmError(f"The {role} role's cache is {value!r}: give a folder, true (for .latm_cache) or false.")
+
+def role_settings(role: str, **given) -> dict:
+    "The settings `role` uses now, after every source has had its say: `given` ones (those not None) first"
     if role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)}.')
     file, chain = _file_settings(), [r for r in (role, FALLBACK_ROLE.get(role), 'default') if r]
-    s = {k: next((v for r in chain if (v := _lookup(r, k, file)) is not None), None) for k in SETTINGS}
+    s = {k: given[k] if given.get(k) is not None else next((v for r in chain if (v := _lookup(r, k, file)) is not None), None) for k in SETTINGS}
     s['model'] = s['model'] or DEFAULT_MODELS[role]
     s['base_url'] = (s['base_url'] or os.environ.get('OPENAI_BASE_URL') or OPENAI_URL).rstrip('/')
     s['api_key'] = s['api_key'] or os.environ.get('OPENAI_API_KEY')
-    s['timeout'] = float(s['timeout'] or 120)
-    s['max_retries'] = int(s['max_retries'] if s['max_retries'] is not None else 2)
+    s['timeout'] = _number(role, 'timeout', 120 if s['timeout'] is None else s['timeout'], float, 0.001, 'seconds, e.g. 120')
+    s['max_retries'] = _number(role, 'max_retries', 2 if s['max_retries'] is None else s['max_retries'], int, 0, 'a whole number, e.g. 2')
+    s['cache'] = _cache_folder(role, s['cache'])
     return s
 
 # %% ../nbs/01_models.ipynb #fafbb6e7
@@ -251,15 +268,14 @@ class Model:
                  api_key: str | None = None,
                  timeout: float | None = None,  # seconds per request, before the client's retries
                  max_retries: int | None = None,  # the openai client's retries (429, 5xx, timeouts)
-                 cache: ResponseCache | str | None = None,  # response cache or its folder (None: as configured, usually off)
+                 cache: ResponseCache | str | bool | None = None,  # response cache or its folder (True: .latm_cache, False: none, None: as configured, usually off)
                  ledger: UsageLedger | None = None,  # where calls are recorded (None: `latm.models.ledger`)
                  **params):  # request parameters for every call, e.g. temperature=0
-        s = role_settings(role)
-        given = dict(model=model, base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries, cache=cache)
-        s.update({k: v for k, v in given.items() if v is not None})
-        self.role, self.model, self.base_url, self.timeout, self.max_retries = role, s['model'], s['base_url'].rstrip('/'), float(s['timeout']), int(s['max_retries'])
+        s = role_settings(role, model=model, base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries,
+                          cache=None if isinstance(cache, ResponseCache) else cache)
+        self.role, self.model, self.base_url, self.timeout, self.max_retries = role, s['model'], s['base_url'].rstrip('/'), s['timeout'], s['max_retries']
         self.api_key = s['api_key']
-        self.cache = ResponseCache(s['cache']) if isinstance(s['cache'], (str, Path)) else s['cache']
+        self.cache = cache if isinstance(cache, ResponseCache) else s['cache'] and ResponseCache(s['cache'])
         self.ledger, self.params = globals()['ledger'] if ledger is None else ledger, params
         self._aclients = weakref.WeakKeyDictionary()  # event loop -> its async client
 

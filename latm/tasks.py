@@ -33,12 +33,14 @@ def as_example(row, where: str = 'row') -> Example:
     if isinstance(row, Example): return row
     if isinstance(row, (tuple, list)) and len(row) == 2: q, a = row
     elif isinstance(row, dict):
-        q = next((row[k] for k in QUESTION_KEYS if k in row), None)
-        a = next((row[k] for k in ANSWER_KEYS if k in row), None)
+        by_key = {str(k).strip().lower(): v for k, v in row.items()}  # `Question`, `ANSWER ` and the like too (spreadsheets)
+        q = next((by_key[k] for k in QUESTION_KEYS if k in by_key), None)
+        a = next((by_key[k] for k in ANSWER_KEYS if k in by_key), None)
         if q is None or a is None:
             raise ExampleError(f'{where} has keys {sorted(row)}: an example needs a question ({"/".join(QUESTION_KEYS)}) and an answer ({"/".join(ANSWER_KEYS)}).')
     else: raise ExampleError(f'{where} is a {type(row).__name__}: give a dict with question and answer keys, or a (question, answer) pair.')
-    if pd.isna(q) or pd.isna(a) or not str(q).strip() or not str(a).strip():
+    if isinstance(a, (list, tuple)): a = ' '.join(map(str, a))  # a list answer (JSON), the way BIG-Bench Hard writes one
+    if any(pd.api.types.is_scalar(v) and pd.isna(v) or not str(v).strip() for v in (q, a)):
         raise ExampleError(f'{where} has an empty question or answer: fill it in or drop the row.')
     return Example(str(q).strip(), str(a).strip())
 
@@ -97,6 +99,11 @@ class Task:
 
     def __post_init__(self):
         self.examples = load_examples(self.examples)
+        if self.k_train < 1 or self.k_valid < 1: raise ExampleError(f'Task {self.name!r}: k_train and k_valid must be at least 1 (got {self.k_train} and {self.k_valid}).')
+        if self.valid_at is not None and self.valid_at < self.k_train:
+            raise ExampleError(f'Task {self.name!r}: valid_at={self.valid_at} would validate on train examples; give at least k_train={self.k_train}.')
+        if self.test_at is not None and self.test_at < self._valid_at + self.k_valid:
+            raise ExampleError(f'Task {self.name!r}: test_at={self.test_at} would hold out examples the tool was made or verified with; give at least {self._valid_at + self.k_valid}.')
         need = max(self.k_train, self.valid_at or 0) + self.k_valid
         if len(self.examples) < need:
             raise ExampleError(f'Task {self.name!r} has {len(self.examples)} examples; making a tool needs at least {need} '
@@ -133,16 +140,25 @@ def options_of(question: str) -> dict:
     "The multiple-choice options of `question`: letter -> option text"
     return {m.group(1): m.group(2) for m in _option_re.finditer(question)}
 
+_letter_re = re.compile(r'\(?([A-Za-z])\)?\.?(?:\s+(.+))?', re.S)
+
+def _plain(ans) -> str:
+    "`ans` as a string: lists and tuples joined by spaces, whole floats without `.0`"
+    if isinstance(ans, (list, tuple)): return ' '.join(map(_plain, ans))
+    if isinstance(ans, float) and ans.is_integer(): return str(int(ans))
+    return str(ans).strip()
+
+def _option_key(text: str) -> str: return text.strip().rstrip('.').strip().lower()
+
 def normalise_answer(ans, question: str = '') -> str:
     "`ans` as the answer string BIG-Bench Hard compares: options as `(X)`, lists joined by spaces"
-    opts = options_of(question)
-    if isinstance(ans, (list, tuple)): ans = ' '.join(map(str, ans))
-    if opts and isinstance(ans, int) and not isinstance(ans, bool) and 1 <= ans <= len(opts): return f'({sorted(opts)[ans - 1]})'
-    s = str(ans).strip()
-    if opts:
-        if m := re.fullmatch(r'\(?([A-Z])\)?', s): return f'({m.group(1)})' if m.group(1) in opts else s
-        by_text = {v.lower().rstrip('.'): k for k, v in opts.items()}
-        if s.lower().rstrip('.') in by_text: return f'({by_text[s.lower().rstrip(".")]})'
+    s, opts = _plain(ans), options_of(question)
+    if not opts: return s
+    if (m := _letter_re.fullmatch(s)) and (letter := m.group(1).upper()) in opts:
+        if m.group(2) is None or _option_key(m.group(2)) == _option_key(opts[letter]): return f'({letter})'
+    by_text = {_option_key(v): k for k, v in opts.items()}
+    if _option_key(s) in by_text: return f'({by_text[_option_key(s)]})'
+    if isinstance(ans, int) and not isinstance(ans, bool) and 1 <= ans <= len(opts): return f'({sorted(opts)[ans - 1]})'
     return s
 
 def answers_match(ans, expected, question: str = '') -> bool:
