@@ -11,7 +11,7 @@ __all__ = ['PAPER_PROMPTS', 'STAGES', 'Prompts', 'NoCodeError', 'code_blocks', '
            'answer_variable', 'check_use_cases', 'make_tool', 'MakingBar']
 
 # %% ../nbs/05_maker.ipynb #eab09921
-import ast, hashlib, re
+import ast, hashlib, re, symtable
 from tqdm.auto import tqdm
 from dataclasses import dataclass, asdict
 
@@ -70,9 +70,16 @@ class NoCodeError(LatmError):
 _fence_re = re.compile(r'```[ \t]*(?P<lang>[\w+.-]*)[^\n]*\n(?P<code>.*?)(?:```|\Z)', re.S)
 _PY_TAGS = {'', 'python', 'py', 'python3', 'ipython'}
 
+def _parses(code: str) -> bool:
+    try: ast.parse(code)
+    except SyntaxError: return False
+    return True
+
 def code_blocks(reply: str) -> list:
-    "The Python code blocks in `reply`, as (start, end, code) triples"
-    return [(m.start(), m.end(), m.group('code').strip('\n')) for m in _fence_re.finditer(reply or '') if m.group('lang').lower() in _PY_TAGS]
+    "The Python code blocks in `reply`, as (start, end, code) triples; where the reply tags its Python, an untagged block that does not parse (its output, say) is not code"
+    found = [(m.start(), m.end(), m.group('lang').lower(), m.group('code').strip('\n')) for m in _fence_re.finditer(reply or '') if m.group('lang').lower() in _PY_TAGS]
+    tagged = any(lang for _, _, lang, _ in found)
+    return [(start, end, code) for start, end, lang, code in found if lang or not tagged or _parses(code)]
 
 def extract_code(reply: str) -> str:
     "All Python code in `reply`, or NoCodeError"
@@ -90,18 +97,43 @@ def _definition(node) -> bool:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
     return bool(targets) and all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)
 
+def _global_names(table) -> set:
+    "The global names read in a `symtable` scope and the scopes inside it (parameters and locals are not)"
+    return {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}.union(*map(_global_names, table.get_children()))
+
+def _loaded(*nodes) -> set:
+    "Names read anywhere in `nodes`"
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+def _reads(node, scopes: dict) -> set:
+    "The global names a top-level statement reads: a function's or class's body by its scope, plus what is evaluated where it is defined"
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): return _loaded(node)
+    defined_with = node.decorator_list + (node.bases + [k.value for k in node.keywords] if isinstance(node, ast.ClassDef)
+                                          else node.args.defaults + [d for d in node.args.kw_defaults if d])
+    return _loaded(*defined_with).union(*map(_global_names, scopes.get(node.name, [])))
+
+def _assigned(node) -> set:
+    "The names a top-level assignment sets"
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
 def definition_segments(code: str) -> list:
-    "The imports, functions, classes and constants of `code` as (name, text) pairs; imports have no name"
-    lines, segments = code.splitlines(), []
-    for node in ast.parse(code).body:
-        if _definition(node):
-            start = min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
-            name = getattr(node, 'name', None) or (None if isinstance(node, (ast.Import, ast.ImportFrom)) else ast.unparse(node).split('=')[0].strip())
-            segments.append((name, '\n'.join(lines[start - 1:node.end_lineno])))
+    "The imports, functions, classes and constants of `code`, and the other top-level assignments they read, as (name, text) pairs; imports have no name"
+    tree, lines, scopes = ast.parse(code), code.splitlines(), {}
+    for table in symtable.symtable(code, '<code>', 'exec').get_children(): scopes.setdefault(table.get_name(), []).append(table)
+    keep = [_definition(node) for node in tree.body]
+    read = set().union(*(_reads(node, scopes) for node, kept in zip(tree.body, keep) if kept))
+    while more := [i for i, node in enumerate(tree.body) if not keep[i] and _assigned(node) & read]:  # a table read by a function, and what it reads
+        for i in more: keep[i], read = True, read | _reads(tree.body[i], scopes)
+    segments = []
+    for node in (node for node, kept in zip(tree.body, keep) if kept):
+        start = min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
+        name = getattr(node, 'name', None) or (None if isinstance(node, (ast.Import, ast.ImportFrom)) else ast.unparse(node).split('=')[0].strip())
+        segments.append((name, '\n'.join(lines[start - 1:node.end_lineno])))
     return segments
 
 def definitions_only(code: str) -> str:
-    "The imports, functions, classes and constants of `code`, without example runs"
+    "The imports, functions, classes and constants of `code` (and the tables they read), without example runs"
     return '\n\n'.join(text for _, text in definition_segments(code))
 
 def defined_functions(code: str) -> list:
@@ -213,6 +245,15 @@ def _constants(tests: str) -> list:
     "Every string or number written in `tests`"
     return [n.value for n in ast.walk(ast.parse(tests)) if isinstance(n, ast.Constant) and isinstance(n.value, (str, int, float))]
 
+def _test_parts(tests: str, source: str) -> tuple:
+    "(the tests' own definitions, their other statements), leaving out what they define again of `source` (`merge_definitions` put that in it)"
+    lines, known, defs, rest = tests.splitlines(), {n for n, _ in definition_segments(source)}, [], []
+    for node in ast.parse(tests).body:
+        text = '\n'.join(lines[min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])]) - 1:node.end_lineno])
+        if not _definition(node): rest.append(text)
+        elif (getattr(node, 'name', None) or next(iter(_assigned(node)), None)) not in known: defs.append(text)
+    return '\n\n'.join(defs), '\n'.join(rest)
+
 def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tuple:
     "(entry point, None) if `tests` verify `source` on `examples`, else (entry point or None, why not)"
     try: ast.parse(tests)
@@ -220,7 +261,9 @@ def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tu
     entry = next((f for f in defined_functions(source) if f in called_names(tests)), None)
     if entry is None: return None, f'the tests never call the function ({", ".join(defined_functions(source))})'
     if not any(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(tests))): return entry, 'the tests assert nothing: assert ans == the provided answer'
-    code = _counting(source, entry) + '\n' + tests
+    defs, statements = _test_parts(tests, source)
+    defined = '\n\n'.join(p for p in (source, defs) if p)  # the counting wrapper goes after every definition, so none replaces it
+    code = _counting(defined, entry) + '\n' + statements
     run = sandbox.run(code, names=('_latm_calls',))
     if not run.ok: return entry, error_text(run, code)
     if (calls := run.values.get('_latm_calls', 0)) < len(examples):
@@ -229,7 +272,7 @@ def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tu
     for i, e in enumerate(examples, 1):
         if not any(answers_match(c, e.answer, e.question) for c in consts):
             return entry, f'no test asserts the provided answer {e.answer!r} of question {i}'
-    if sandbox.run(_broken(source, entry) + '\n' + tests, names=()).ok:
+    if sandbox.run(_broken(defined, entry) + '\n' + statements, names=()).ok:
         return entry, f'the tests pass even when {entry} is broken: they must assert on what {entry} returns'
     return entry, None
 
@@ -280,12 +323,13 @@ def defined_functions_safe(code: str) -> list:
     except SyntaxError: return []
 
 def answer_variable(code: str) -> str:
-    "The variable `code` leaves its answer in: the last one assigned whose name starts with `ans` (GPT-4 writes `ans1`, `ans2`...)"
+    "The variable `code` leaves its answer in: `ans` if it sets it, else the last one in the code whose name starts with `ans` (GPT-4 writes `ans1`, `ans2`...)"
     try: tree = ast.parse(code)
     except SyntaxError: return 'ans'
-    names = [t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-             for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name) and t.id.startswith('ans')]
-    return names[-1] if names else 'ans'
+    targets = sorted((t.lineno, t.col_offset, t.id) for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                     for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name) and t.id.startswith('ans'))
+    names = [name for *_, name in targets]
+    return 'ans' if 'ans' in names or not names else names[-1]
 
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
     "([UseCase, ...], None) if every example has a use case that answers it, else (None, why not)"
