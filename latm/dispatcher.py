@@ -230,7 +230,7 @@ def parse_choice(reply: str,  # the dispatcher model's reply
     by_lower = {n.lower(): n for n in names}
     if clean in by_lower: return by_lower[clean], True
     if clean.isdigit(): return (names[int(clean) - 1], True) if 1 <= int(clean) <= len(names) else (None, False)
-    if clean in NONE_WORDS: return None, True
+    if clean in NONE_WORDS or re.match(r'(none|unknown|no tool|new task|n/a|null|nothing)\b', clean): return None, True  # "None. It is about dates, not word_sorting"
     mentioned = {n for n in names if re.search(rf'(?<!\w){re.escape(n.lower())}(?!\w)', text.lower())}
     if len(mentioned) == 1: return mentioned.pop(), True
     if not mentioned and re.search(r'\b(none|unknown|no (suitable |matching |existing )?tool)\b', text.lower()): return None, True
@@ -321,6 +321,11 @@ def index(self: Dispatcher) -> dict:
         self._index = dict(vectors=vectors, rows=[np.arange(e - len(self.tools[n]), e) for e, n in zip(ends, self.names)],
                            templates=[template_of(self.tools[n]) for n in self.names], cost=cost)
     return self._index
+
+@patch
+def _index_cost(self: Dispatcher) -> float:
+    "Dollars spent building the index if this call builds it (the first dispatch after the tools change), else 0"
+    return 0.0 if self._index is not None else self.index()['cost']
 
 @patch
 def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
@@ -437,6 +442,7 @@ def dispatch(self: Dispatcher, question: str) -> Dispatch:
     if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
     if self.mode != 'llm':
         vectors, cost = self.embedder.embed([question])
+        cost = add_costs(cost, self._index_cost())
         d, ask = self._embedding_decision(self.scores([question], vectors)[0], started, cost)
         if not ask: return d
     messages, names = self._llm_prompt(question, d)
@@ -449,6 +455,7 @@ async def adispatch(self: Dispatcher, question: str) -> Dispatch:
     if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
     if self.mode != 'llm':
         vectors, cost = await self.embedder.aembed([question])
+        cost = add_costs(cost, self._index_cost())
         d, ask = self._embedding_decision(self.scores([question], vectors)[0], started, cost)
         if not ask: return d
     messages, names = self._llm_prompt(question, d)
@@ -460,6 +467,7 @@ def dispatch_many(self: Dispatcher, questions: list) -> list:
     if self.mode == 'llm' or not self.names: return [self.dispatch(q) for q in questions]
     started = time.perf_counter()
     vectors, cost = self.embedder.embed(list(questions)) if len(questions) else (None, 0.0)
+    cost = add_costs(cost, self._index_cost())
     scores = self.scores(list(questions), vectors) if len(questions) else []
     share = (time.perf_counter() - started) / max(len(questions), 1)
     out = []
@@ -619,7 +627,7 @@ class Solver:
         self.sandbox, self.retries, self.repairs = sandbox, retries, repairs
         self.candidates = Candidates(self.library)
         self.dispatcher = Dispatcher({}, cache_dir=Path(self.library.path) / '.dispatch', **dispatcher)
-        self._locks = weakref.WeakKeyDictionary()  # event loop -> {task: asyncio.Lock}: one making per task at a time
+        self._makings = weakref.WeakKeyDictionary()  # event loop (one batch) -> {task: [asyncio.Lock, why its making failed or None]}
         self.refresh()
 
     def refresh(self) -> dict:
@@ -646,7 +654,7 @@ def _store(self: Solver, tool: Tool, task: Task) -> tuple:
     stored = self.library.add(tool)
     self.tools[stored.name] = stored
     self.dispatcher.add(stored.name, tool_questions(stored))
-    cost = self.dispatcher.index()['cost'] if self.dispatcher.mode != 'llm' else 0.0
+    cost = self.dispatcher._index_cost() if self.dispatcher.mode != 'llm' else 0.0
     self.candidates.remove([e.question for e in task.examples])
     return stored, cost
 
@@ -708,9 +716,12 @@ def _direct(self: Solver, s: Solution, c) -> Solution:
     return s
 
 @patch
-def _named(self: Solver, s: Solution, d: Dispatch | None) -> str | None:
-    "The tool the question goes to: the task named by the caller, else the dispatcher's choice"
+def _named(self: Solver, s: Solution, d) -> str | None:
+    "The tool the question goes to: the task named by the caller (`d` None), else the dispatcher's choice (a `Dispatch`, or the `LatmError` dispatching raised: then none)"
     if d is None: return s.task
+    if isinstance(d, LatmError):
+        s.errors.append(f'dispatching failed, so the question went on as one no stored tool answers: {d}')
+        return None
     s.dispatch = d
     s._spent(d.usage, d.cost)
     return d.tool
@@ -726,7 +737,9 @@ def solve(self: Solver,
     "Answer `question` with the stored tool of its task; else make one from `examples`; else (or if the tool fails) answer directly and keep the question"
     started = time.perf_counter()
     s, new = self._begin(question, examples, task)
-    name = self._named(s, None if task in self.tools else self.dispatcher.dispatch(question))
+    try: d = None if task in self.tools else self.dispatcher.dispatch(question)
+    except LatmError as e: d = e
+    name = self._named(s, d)
     if name is None and new is not None:
         maker = self._maker(new)
         name = self._made(s, maker, new, *_attempt(maker))
@@ -740,23 +753,28 @@ def solve(self: Solver,
     return s
 
 @patch
-def _making_lock(self: Solver, task: str) -> asyncio.Lock:
-    "The lock that lets one making of `task` run at a time in this event loop"
-    return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
+def _making(self: Solver, task: str) -> list:
+    "[the lock that lets one making of `task` run at a time in this event loop, why its making failed in this loop (or None)]"
+    return self._makings.setdefault(asyncio.get_running_loop(), {}).setdefault(task, [asyncio.Lock(), None])
 
 @patch
 async def asolve(self: Solver, question: str, examples=None, task: str | None = None) -> Solution:
     "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
     started = time.perf_counter()
     s, new = self._begin(question, examples, task)
-    name = self._named(s, None if task in self.tools else await self.dispatcher.adispatch(question))
+    try: d = None if task in self.tools else await self.dispatcher.adispatch(question)
+    except LatmError as e: d = e
+    name = self._named(s, d)
     if name is None and new is not None:
-        async with self._making_lock(task):
+        making = self._making(task)
+        async with making[0]:
             if task in self.tools: name = task  # made meanwhile, for another question of the task
+            elif making[1]: s.errors.append(f'making a tool for {task!r} failed earlier in this batch, so the maker answered directly: {making[1]}')
             else:
                 maker = self._maker(new)
                 tool, error = await asyncio.to_thread(_attempt, maker)
                 name = self._made(s, maker, new, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
+                if tool is None: making[1] = error  # not tried again for the rest of the batch: each try is a strong model's whole making run
     if name is not None: self._used(s, name, await self._user(name).aanswer(question))
     if s.answer is None:  # no tool applies, or it gave no answer
         with tags(task=task):
@@ -773,10 +791,15 @@ async def asolve_many(self: Solver,
                       task: str | None = None,
                       concurrency: int = 8,  # questions in flight at once
                       progress: bool = True) -> list:  # show a progress bar
-    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order"
+    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1: raise SolveError(f'concurrency is {concurrency!r}: give a whole number of at least 1.')
+    if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
     gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
     async def one(q):
-        async with gate: s = await self.asolve(q, examples, task)
+        async with gate:
+            try: s = await self.asolve(q, examples, task)
+            except SolveError: raise  # what was asked cannot be done for any question
+            except LatmError as e: s = Solution(q, 'direct', task=task, errors=[f'{type(e).__name__}: {e}'])
         bar.update(1)
         return s
     try: return await asyncio.gather(*(one(q) for q in questions))
