@@ -35,7 +35,10 @@ class ToolNotFound(LibraryError, KeyError):
     def __str__(self): return str(self.args[0])
 
 class RegressionError(LibraryError):
-    "A new version of a tool fails the tests of the version it would replace"
+    "A new version of a tool fails the tests of the version it would replace; `tool` is the new version, not stored"
+    def __init__(self, message: str, tool=None):
+        super().__init__(message)
+        self.tool = tool
 
 # %% ../nbs/03_library.ipynb #9526b490
 @dataclass
@@ -403,7 +406,7 @@ def check_regression(self: ToolLibrary, current: Tool, new: Tool):
     run = self.sandbox.run(f'{new.source.strip()}\n\n{current.tests}', names=())
     if not run.ok:
         raise RegressionError(f'The new {new.name!r} fails the tests of version {current.version} that it would replace ({failure_text(run)}), '
-                              f'so version {current.version} stays. Fix the tool, give it another name, or add it with force=True to replace it anyway.')
+                              f'so version {current.version} stays. Fix the tool, give it another name, or add it with force=True to replace it anyway.', new)
 
 @patch
 def add(self: ToolLibrary,

@@ -383,11 +383,11 @@ def make(self: ToolMaker) -> Tool:
 
 def make_tool(task: Task,
               library=None,  # a `ToolLibrary` to add the verified tool to (None: just return it)
+              force: bool = False,  # replace the tool's current version even if the new one fails its tests
               **kwargs) -> Tool:  # passed to `ToolMaker`: maker, verifier, sandbox, prompts, retries, progress, name
-    "Make a verified tool for `task`, and store it in `library` if one is given"
+    "Make a verified tool for `task`; stored in `library` if one is given, and then returned as stored, with its version"
     tool = ToolMaker(task, **kwargs).make()
-    if library is not None: library.add(tool)
-    return tool
+    return tool if library is None else library.add(tool, force=force)
 
 # %% ../nbs/05_maker.ipynb #b433dd19
 class MakingBar:
