@@ -64,12 +64,28 @@ def parse_qa_text(text: str, where: str = 'text') -> list:  # `where`: what to c
         i += 2
     return rows
 
+def _read_text(path: Path) -> str:
+    "The text of an example file, or an `ExampleError` that says what is wrong with it"
+    if not path.exists(): raise ExampleError(f'No example file at {path}: check the path.')
+    if path.is_dir(): raise ExampleError(f'{path} is a folder: give an example file (.jsonl, .csv, .json or .txt).')
+    try: return path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e: raise ExampleError(f'{path} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8.') from e
+    except OSError as e: raise ExampleError(f'{path} cannot be read ({e.strerror}): check its permissions.') from e
+
+def _jsonl_rows(text: str, path: Path) -> list:
+    "The rows of a JSONL file; a line that is not JSON is named by its number"
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip(): continue
+        try: rows.append(json.loads(line))
+        except ValueError as e: raise ExampleError(f'{path} line {n} is not valid JSON ({e}): fix that line.') from e
+    return rows
+
 def _rows_from_file(path: Path) -> list:
     "The raw rows of a JSONL, CSV, JSON or Q/A text example file"
-    if not path.exists(): raise ExampleError(f'No example file at {path}: check the path.')
-    text, ext = path.read_text(encoding='utf-8'), path.suffix.lower()
+    text, ext = _read_text(path), path.suffix.lower()
+    if ext == '.jsonl': return _jsonl_rows(text, path)
     try:
-        if ext == '.jsonl': return [json.loads(l) for l in text.splitlines() if l.strip()]
         if ext == '.csv': return list(csv.DictReader(text.splitlines()))
         if ext == '.json':
             data = json.loads(text)

@@ -168,6 +168,7 @@ def use_tool(tool: Tool, question: str, **kwargs) -> Answer:  # kwargs: user, sa
 # %% ../nbs/06_user.ipynb #d0bf4408
 async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True, **kwargs) -> pd.DataFrame:
     "Answer `questions` with `tool`, `concurrency` at a time, as a DataFrame in input order"
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1: raise LatmError(f'concurrency is {concurrency!r}: give a whole number of at least 1.')
     user, answers, bar = ToolUser(tool, **kwargs), [None] * len(questions), tqdm(total=len(questions), desc=f'{tool.name}', disable=not progress)
     todo = iter(range(len(questions)))  # shared by the workers: each question is taken once
     async def worker():
