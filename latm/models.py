@@ -7,16 +7,16 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 # %% auto #0
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'DEFAULT_MODELS', 'OPENAI_URL', 'PRICES', 'ledger', 'config_file', 'configure',
            'role_settings', 'Price', 'price_for', 'Usage', 'add_costs', 'tags', 'UsageLedger', 'write_atomic',
-           'ResponseCache', 'Completion', 'Embeddings', 'Model', 'ModelError', 'explain_failure']
+           'ResponseCache', 'Completion', 'Embeddings', 'Model', 'ModelError', 'connect_failure', 'explain_failure']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
-import asyncio, contextlib, contextvars, hashlib, json, os, tempfile, threading, time, tomllib, warnings, weakref
+import asyncio, contextlib, contextvars, hashlib, json, os, secrets, threading, time, tomllib, warnings, weakref
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
-import openai
+import aiohttp, openai
 import pandas as pd
 from fastcore.basics import patch
 
@@ -194,15 +194,16 @@ ledger = UsageLedger()
 # %% ../nbs/01_models.ipynb #b3bc6c2c
 def write_atomic(path: Path, data: bytes):
     "Replace `path` with `data` all at once: readers see the old file or the new one, never part of either"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    tmp = path.parent / f'.{path.name}.{secrets.token_hex(8)}.tmp'
+    f = open(tmp, 'xb')  # a new file of our own, with the permissions any open() gives
     try:
-        with os.fdopen(fd, 'wb') as f:
+        with f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 # %% ../nbs/01_models.ipynb #968433e5
@@ -315,6 +316,15 @@ class ModelError(LatmError):
         self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, status
         super().__init__(f'The {model.role} model {model.model!r} at {model.base_url} failed: {why}. {todo}')
 
+def connect_failure(e: BaseException) -> OSError | None:
+    "The system's reason the server could not be reached (refused, unknown host), if aiohttp's error for that is in `e`'s chain"
+    seen = []  # a chain can loop back on itself
+    while e is not None and e not in seen:
+        if isinstance(e, aiohttp.ClientConnectorError): return e.os_error
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    return None
+
 def explain_failure(model: 'Model', e: Exception) -> ModelError:
     "A `ModelError` for exception `e` raised by the openai client"
     env = f'LATM_{model.role.upper()}'
@@ -334,10 +344,12 @@ def explain_failure(model: 'Model', e: Exception) -> ModelError:
         return ModelError(model, f'server error {e.status_code} {retried}: {detail}', 'The server is failing; try again later or raise max_retries.', e.status_code)
     if isinstance(e, openai.APIStatusError):
         return ModelError(model, f'the request was refused ({e.status_code}): {detail}', 'Check the request parameters this server accepts.', e.status_code)
-    if isinstance(e, openai.APITimeoutError):
+    unreachable = connect_failure(e)
+    if isinstance(e, openai.APITimeoutError) and unreachable is None:
         return ModelError(model, f'no answer within {model.timeout:g} s ({retried})', f'Raise the timeout ({env}_TIMEOUT) or check the server.')
     if isinstance(e, openai.APIConnectionError):
-        return ModelError(model, f'cannot connect ({e.__cause__ or detail})', f'Is the server running at {model.base_url}? Check {env}_BASE_URL.')
+        return ModelError(model, f'cannot connect ({unreachable or e.__cause__ or detail})',
+                          f'Is the server running at {model.base_url}, and are its host name and port right? Check {env}_BASE_URL.')
     if isinstance(e, (ValueError, openai.APIResponseValidationError)):
         return ModelError(model, f'the server sent a malformed reply ({type(e).__name__}: {detail})', 'Check that the base URL points to an OpenAI-compatible API.')
     return ModelError(model, f'{type(e).__name__}: {detail}', 'See the cause above.')
