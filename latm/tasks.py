@@ -9,7 +9,7 @@ __all__ = ['QUESTION_KEYS', 'ANSWER_KEYS', 'Example', 'ExampleError', 'as_exampl
            'options_of', 'normalise_answer', 'answers_match']
 
 # %% ../nbs/04_tasks.ipynb #86ea4ebf
-import csv, json, re
+import csv, decimal, json, re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +162,7 @@ def _plain(ans) -> str:
     "`ans` as a string: lists and tuples joined by spaces, whole floats without `.0`"
     if isinstance(ans, (list, tuple)): return ' '.join(map(_plain, ans))
     if isinstance(ans, float) and ans.is_integer(): return str(int(ans))
+    if type(ans) is int and ans.bit_length() > 14_000: return str(decimal.Decimal(ans))  # past the 4,300 digits `str` writes of an int
     return str(ans).strip()
 
 def _option_key(text: str) -> str: return text.strip().rstrip('.').strip().lower()
