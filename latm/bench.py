@@ -8,12 +8,12 @@ Docs: https://latm-dev.github.io/latm/bench.html.md"""
 __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'TEMPLATE_WEIGHTS', 'BenchError', 'data_dir', 'slug', 'load_task',
            'cot_prompt', 'answer_only_prompt', 'cot_messages', 'direct_messages', 'bbh_answer', 'is_correct',
            'ResultStore', 'result_row', 'ask_baseline', 'ModelUnreachable', 'ask_latm', 'Job', 'arun_jobs',
-           'break_even', 'summarise', 'latm_asker', 'baseline_asker', 'tool_for', 'collect', 'task_benchmark',
-           'table_markdown', 'plot_table', 'write_report', 'add_bench_arguments', 'bench_command', 'timings',
-           'in_process_call', 'subprocess_call', 'sandbox_latency', 'sort_question', 'sort_call', 'paper_loop',
-           'latm_env', 'serve_model', 'model_server', 'sort_user', 'tree_cpu', 'cpu_split', 'usable_cpus',
-           'batch_throughput', 'batch_peak_memory', 'family_of', 'families_of', 'dispatcher_accuracy', 'dispatch_call',
-           'dispatcher_latency', 'dispatcher_benchmark', 'overhead_benchmark']
+           'break_even', 'summarise', 'latm_asker', 'baseline_asker', 'tool_for', 'check_endpoint', 'collect',
+           'task_benchmark', 'table_markdown', 'plot_table', 'write_report', 'whole_number', 'add_bench_arguments',
+           'bench_command', 'timings', 'in_process_call', 'subprocess_call', 'sandbox_latency', 'sort_question',
+           'sort_call', 'paper_loop', 'latm_env', 'serve_model', 'model_server', 'sort_user', 'tree_cpu', 'cpu_split',
+           'usable_cpus', 'batch_throughput', 'batch_peak_memory', 'family_of', 'families_of', 'dispatcher_accuracy',
+           'dispatch_call', 'dispatcher_latency', 'dispatcher_benchmark', 'overhead_benchmark']
 
 # %% ../nbs/09_bench.ipynb #07992561
 import argparse, asyncio, contextlib, json, math, os, re, resource, subprocess, sys, threading, time, warnings
@@ -26,7 +26,7 @@ import openai
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .models import LatmError, Model, UsageLedger
+from .models import LatmError, Model, ModelError, UsageLedger
 from .tasks import Task, Example, load_examples, answers_match
 from .maker import make_tool
 from .user import ToolUser, ause_tool_many, run_async
@@ -221,6 +221,12 @@ def tool_for(task: Task, maker: Model, library: ToolLibrary, say=print) -> Tool:
     say(f'making the tool for {task.name} with {maker.model} ...')
     return make_tool(task, library=library, maker=maker, verifier=maker, name=name)
 
+def check_endpoint(model: Model):
+    "Raise `ModelError` unless `model`'s server answers and takes its key: one request for its model list (a server without one passes)"
+    try: model.list_models()
+    except ModelError as e:
+        if e.status != 404: raise
+
 def collect(jobs: list) -> pd.DataFrame:
     "Every stored result of `jobs` for their current questions, with task, method and model"
     return pd.DataFrame([{**r, 'task': j.task, 'method': j.method, 'model': j.model} for j in jobs for i, r in sorted(j.store.load().items())
@@ -241,8 +247,11 @@ def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file 
     out, ledger = Path(out), UsageLedger()
     maker_m, user_m = Model('maker', model=maker, ledger=ledger), Model('user', model=user, ledger=ledger)
     baselines = [maker_m] + ([user_m] if user_m.model != maker_m.model else [])
+    loaded = [load_task(t, data) for t in tasks]
+    endpoint_of = lambda m: (m.base_url, m.api_key)
+    for m in [maker_m] + ([user_m] if endpoint_of(user_m) != endpoint_of(maker_m) else []): check_endpoint(m)  # before anything is paid
     jobs, making, failures, tools = [], {}, [], ToolLibrary(out / 'tools' / slug(maker_m.model))
-    for task in [load_task(t, data) for t in tasks]:
+    for task in loaded:
         examples, folder = task.test[:limit], out / 'results' / task.name
         if 'latm' in methods:
             try:
@@ -310,6 +319,16 @@ def write_report(table: pd.DataFrame, out) -> dict:
     return paths
 
 # %% ../nbs/09_bench.ipynb #a6d15146
+def whole_number(least: int = 1, most: int | None = None):
+    "An argparse type: a whole number from `least` to `most` (None: no upper bound)"
+    def convert(text: str) -> int:
+        try: n = int(text)
+        except ValueError: n = None
+        if n is None or n < least or (most is not None and n > most):
+            raise argparse.ArgumentTypeError(f'give a whole number {f"from {least} to {most}" if most is not None else f"of at least {least}"}, not {text!r}')
+        return n
+    return convert
+
 def add_bench_arguments(p: argparse.ArgumentParser):
     "Add `latm bench`'s options to `p`"
     p.add_argument('--tasks', nargs='+', default=list(PAPER_TASKS), metavar='TASK',
@@ -319,8 +338,8 @@ def add_bench_arguments(p: argparse.ArgumentParser):
     p.add_argument('--methods', default=','.join(METHODS), help='comma-separated methods: latm, cot, direct (default: all)')
     p.add_argument('--out', default='latm-bench', metavar='DIR', help='results, tools, table and plot; a rerun resumes from it (default: latm-bench)')
     p.add_argument('--data', metavar='DIR', help='folder with bbh/ and cot-prompts/ (default: $LATM_DATA, else the shared data folder)')
-    p.add_argument('--limit', type=int, metavar='N', help='test questions per task (default: all)')
-    p.add_argument('--concurrency', type=int, default=8, metavar='N', help='questions in flight at once (default: 8)')
+    p.add_argument('--limit', type=whole_number(), metavar='N', help='test questions per task (default: all)')
+    p.add_argument('--concurrency', type=whole_number(), default=8, metavar='N', help='questions in flight at once (default: 8)')
     p.add_argument('--overhead', action='store_true', help="measure latm's own overhead instead (no endpoint needed)")
     p.add_argument('--quick', action='store_true', help='with --overhead: a small version that takes seconds')
     p.add_argument('--json', action='store_true', help='print the table (or the overhead figures) as JSON')
@@ -329,6 +348,7 @@ def add_bench_arguments(p: argparse.ArgumentParser):
 def bench_command(args: argparse.Namespace) -> int:
     "Run `latm bench` with parsed `args`: 0 done, 1 failed"
     try:
+        if args.quick and not args.overhead: raise BenchError('--quick goes with --overhead (latm bench --overhead --quick); to ask fewer questions in the task benchmark, give --limit N.')
         if args.overhead:
             figures = overhead_benchmark(quick=args.quick, say=(lambda *a, **k: None) if args.json else print)
             if args.json: print(json.dumps(figures, indent=1, default=str))

@@ -9,7 +9,7 @@ __all__ = ['MAGICS', 'examples_from_cell', 'BoundTool', 'tool_html', 'MakingDisp
            'LatmMagics', 'TextProgress', 'split_usetool_line', 'load_ipython_extension', 'unload_ipython_extension']
 
 # %% ../nbs/08_magics.ipynb #d68be60f
-import contextlib, html, sys, traceback
+import argparse, contextlib, html, sys, traceback
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -24,6 +24,8 @@ from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
 from .user import use_tool, use_tool_many, Answer
 from .dispatcher import Solver
+from .bench import whole_number
+from .cli import as_commands, checked_name
 
 # %% ../nbs/08_magics.ipynb #69bcef37
 def examples_from_cell(body: str,  # the cell below the magic line
@@ -113,22 +115,26 @@ class MakingDisplay:
         self.store.disabled = self.discard.disabled = False
 
     def decide(self, decision: str, callback=None):
-        "Record the reviewer's decision, run its callback, and retire the buttons"
+        "Run the decision's callback, then record the decision and retire the buttons; a callback that fails leaves them, and says why"
         if self.state['decision'] is not None: return
+        try:
+            if callback: callback()
+        except LatmError as e:
+            self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {html.escape(as_commands(str(e), "notebook"))}</p>'
+            return
         self.state['decision'] = decision
         self.store.disabled = self.discard.disabled = True
-        if callback: callback()
         self.result.value += f'<p><b>{html.escape(self.name)} {decision}.</b></p>'
 
 # %% ../nbs/08_magics.ipynb #fde1961c
 @contextlib.contextmanager
-def one_line_errors(verbose: bool = False):  # show the full traceback instead
-    "Print an error raised inside as one clear line on stderr (all of it with `verbose`)"
+def one_line_errors(verbose: bool = False):  # show the full traceback of an error that is not latm's own
+    "Print an error raised inside as one clear line on stderr (the traceback of an unexpected one with `verbose`)"
     try: yield
     except KeyboardInterrupt: print('latm: interrupted; nothing half-made was stored.', file=sys.stderr)
+    except LatmError as e: print(f'latm: {as_commands(str(e), "notebook")}', file=sys.stderr)
     except Exception as e:
         if verbose: traceback.print_exc(file=sys.stderr)
-        elif isinstance(e, LatmError): print(f'latm: {e}', file=sys.stderr)
         else: print(f'latm: {type(e).__name__}: {e} (run the magic again with -v for the traceback)', file=sys.stderr)
 
 # %% ../nbs/08_magics.ipynb #d17119d9
@@ -157,6 +163,16 @@ class LatmMagics:
         for tool in self.library:
             if tool.name not in self.shell.user_ns: self.bind(tool)
 
+    def unbind_library(self):
+        "Take the library's callables out of the user's namespace: names that hold a stored tool under its own name"
+        for name, value in list(self.shell.user_ns.items()):
+            if isinstance(value, BoundTool) and value.tool.name == name and name not in self.pending: del self.shell.user_ns[name]
+
+    def rebind(self, name: str):
+        "Bind `name` to its tool in the library, or take it away when the library has none"
+        if name in self.library: self.bind(self.library.get(name))
+        elif isinstance(self.shell.user_ns.get(name), BoundTool): del self.shell.user_ns[name]
+
 # %% ../nbs/08_magics.ipynb #94a6bf55
 class TextProgress:
     "Progress for a terminal IPython: one line per stage attempt, and the display's state kept up to date"
@@ -172,46 +188,50 @@ class TextProgress:
 @argument('name', help="the tool's name: a Python identifier")
 @argument('--maker', help='the maker model (default: as configured for the maker role)')
 @argument('--verifier', help='the model that writes the tests and wraps the tool (default: --maker, else as configured)')
-@argument('--train', type=int, default=3, help='examples the maker proposes from (default 3)')
-@argument('--valid', type=int, default=3, help='examples the unit tests come from (default 3)')
-@argument('--retries', type=int, default=3, help='fixes allowed per stage (default 3)')
+@argument('--train', type=whole_number(), default=3, help='examples the maker proposes from (default 3)')
+@argument('--valid', type=whole_number(), default=3, help='examples the unit tests come from (default 3)')
+@argument('--retries', type=whole_number(0), default=3, help='fixes allowed per stage (default 3)')
 @argument('--review', action='store_true', help='store the tool only after approval')
-@argument('-v', '--verbose', action='store_true', help='show full tracebacks')
+@argument('--force', action='store_true', help='store the tool even if it fails the tests of the version it replaces (which is kept)')
+@argument('-v', '--verbose', action='store_true', help="show the traceback of an error that is not latm's own")
 def maketool(self: LatmMagics, line: str, cell: str):
     "Make a verified tool from the examples in the cell, store it in the library, and put NAME in the notebook"
     args = parse_argstring(self.maketool, line)
     with one_line_errors(args.verbose):
-        if not args.name.isidentifier(): raise LatmError(f'{args.name!r} is not a valid tool name: use a Python identifier such as word_sorting.')
+        checked_name(args.name)
         task = examples_from_cell(cell, self.shell.user_ns, args.name, args.train, args.valid)
         verifier_model = args.verifier or args.maker
         maker, verifier = Model('maker', model=args.maker), Model('verifier', model=verifier_model)
         widget_shown = in_notebook_frontend(self.shell)
-        view = self.last_display = MakingDisplay(args.name, args.review, on_store=lambda: self.store(args.name), on_discard=lambda: self.discard(args.name))
+        view = self.last_display = MakingDisplay(args.name, args.review, on_store=lambda: self.store(args.name, args.force), on_discard=lambda: self.discard(args.name))
         if widget_shown: display(view.widget)
-        tool = make_tool(task, maker=maker, verifier=verifier, retries=args.retries, progress=view if widget_shown else TextProgress(view), name=args.name)
-        self.bind(tool)
+        making = dict(maker=maker, verifier=verifier, retries=args.retries, progress=view if widget_shown else TextProgress(view), name=args.name)
         if args.review:
-            self.pending[tool.name] = tool
+            tool = self.pending[args.name] = make_tool(task, **making)
+            self.bind(tool)
             view.show_tool(tool, f'Not stored yet: try {tool.name}("a question"), then press Store or Discard (or run %tools store {tool.name}).')
             if not widget_shown: print(f'{tool.name} is ready to try and waits for review: %tools store {tool.name}, or %tools discard {tool.name}.')
         else:
-            stored = self.library.add(tool)
+            stored = make_tool(task, self.library, force=args.force, **making)
+            self.bind(stored)
             view.show_tool(stored, f'Stored in {self.library.path} as version {stored.version}.')
             view.decide('stored')
-            if not widget_shown: print(f'{tool.name}: stored in {self.library.path}. {made_by(tool)}.')
+            if not widget_shown: print(f'{stored.name}: stored in {self.library.path} as version {stored.version}. {made_by(stored)}.')
 
 @patch
-def store(self: LatmMagics, name: str):
-    "Add the reviewed tool `name` to the library"
+def store(self: LatmMagics, name: str,
+          force: bool = False):  # replace the stored version even if the tool fails its tests
+    "Add the reviewed tool `name` to the library; it waits on if the library refuses it"
     if name not in self.pending: raise LatmError(f'No tool named {name!r} is waiting for review: make one with %%maketool {name} --review.')
-    self.library.add(self.pending.pop(name))
+    self.bind(self.library.add(self.pending[name], force=force))
+    del self.pending[name]
 
 @patch
 def discard(self: LatmMagics, name: str):
-    "Forget the reviewed tool `name`, and its callable"
+    "Forget the reviewed tool `name`; its name goes back to the library's tool, if there is one"
     if name not in self.pending: raise LatmError(f'No tool named {name!r} is waiting for review.')
     del self.pending[name]
-    if isinstance(self.shell.user_ns.get(name), BoundTool): del self.shell.user_ns[name]
+    self.rebind(name)
 
 # %% ../nbs/08_magics.ipynb #8f7b1929
 def split_usetool_line(line: str) -> tuple:
@@ -228,8 +248,8 @@ def split_usetool_line(line: str) -> tuple:
         else: raise LatmError(f'Unknown option {flag}: %usetool takes -v, --user MODEL and --concurrency N before the tool name.')
     name, _, question = rest.partition(' ')
     if not name: raise LatmError('Name a tool: %usetool [-v] [--user MODEL] NAME question (see %tools for the names).')
-    try: opts['concurrency'] = int(opts['concurrency'])
-    except ValueError: raise LatmError(f"--concurrency must be a whole number, not {opts['concurrency']!r}.") from None
+    try: opts['concurrency'] = whole_number()(opts['concurrency'])
+    except argparse.ArgumentTypeError as e: raise LatmError(f'--concurrency: {e}.') from None
     return opts, name, question.strip()
 
 # %% ../nbs/08_magics.ipynb #7f9194ca
@@ -274,18 +294,18 @@ def tools_table(self: LatmMagics) -> pd.DataFrame:
 
 @patch
 def tools(self: LatmMagics, line: str = ''):
-    "The tool library: `%tools`, `%tools show NAME`, `%tools rm NAME`, `%tools store NAME`, `%tools discard NAME`"
+    "The tool library: `%tools`, `%tools show NAME`, `%tools rm NAME`, `%tools store NAME [--force]`, `%tools discard NAME`"
     words = line.split()
-    verbose = '-v' in words
-    words = [w for w in words if w != '-v']
+    verbose, force = '-v' in words, '--force' in words
+    words = [w for w in words if w not in ('-v', '--force')]
     with one_line_errors(verbose):
         if not words: return self.tools_table()
         action, names = words[0], words[1:]
-        actions = {'show': self.tool_named, 'rm': self.library.remove, 'store': self.store, 'discard': self.discard}
-        if action not in actions or len(names) != 1:
-            raise LatmError(f'Use %tools, or %tools {{show,rm,store,discard}} NAME (got {line.strip()!r}).')
+        actions = {'show': self.tool_named, 'rm': self.library.remove, 'store': lambda name: self.store(name, force), 'discard': self.discard}
+        if action not in actions or len(names) != 1 or (force and action != 'store'):
+            raise LatmError(f'Use %tools, or %tools {{show,rm,store,discard}} NAME, or %tools store NAME --force (got {line.strip()!r}).')
         result = actions[action](names[0])
-        if action == 'rm' and isinstance(self.shell.user_ns.get(names[0]), BoundTool): del self.shell.user_ns[names[0]]
+        if action == 'rm': self.rebind(names[0])
         if action != 'show': print(f'{names[0]}: {dict(rm="removed", store="stored", discard="discarded")[action]}.')
         return result if action == 'show' else None
 
@@ -308,6 +328,7 @@ def latm(self: LatmMagics, line: str = ''):
             key, eq, value = word.partition('=')
             if not eq: raise LatmError(f'{word!r} is not a setting: write ROLE.SETTING=VALUE (e.g. maker.model=gpt-4o) or library=PATH.')
             if key == 'library':
+                self.unbind_library()
                 self.library_path, self._library, self._solver = value or None, None, None
                 self.bind_library()
                 continue
@@ -324,8 +345,9 @@ def latm(self: LatmMagics, line: str = ''):
 @patch
 def solve(self: LatmMagics, line: str = ''):
     "Answer a question with the library's tools, or with the maker directly (keeping the question): `%solve [-v] question`"
-    verbose, question = line.strip().startswith(('-v ', '--verbose ')), line.strip()
-    if verbose: question = question.split(None, 1)[1].strip()
+    first, _, rest = line.strip().partition(' ')
+    verbose = first in ('-v', '--verbose')
+    question = rest.strip() if verbose else line.strip()
     with one_line_errors(verbose):
         if not question: raise LatmError('Ask a question: %solve your question (-v to see which way it was answered).')
         if self._solver is None: self._solver = Solver(self.library)
