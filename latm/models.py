@@ -48,9 +48,14 @@ def configure(role: str = 'default',  # a role in `ROLES`, or 'default' for all 
     if role != 'default' and role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)} or "default".')
     if bad := set(settings) - set(SETTINGS): raise LatmError(f'Unknown setting(s) {sorted(bad)}: use any of {", ".join(SETTINGS)}.')
     current = _overrides.setdefault(role, {})
+    before = dict(current)
     for k, v in settings.items():
         if v is None: current.pop(k, None)
         else: current[k] = v
+    try: role_settings('user' if role == 'default' else role)  # a value that cannot work is refused now, not at the first call
+    except LatmError:
+        _overrides[role] = before
+        raise
 
 # %% ../nbs/01_models.ipynb #00f08031
 def _lookup(role: str, key: str, file: dict):
