@@ -95,7 +95,9 @@ class Tool:
         "The tool `to_dict` described; other keys, such as the content hash, are ignored"
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
-    def __repr__(self): return f'Tool({self.name!r} v{self.version}: {self.entry_point} -- {self.description})'
+    def __repr__(self):
+        about = self.description if self.description.startswith(self.entry_point) else f'{self.entry_point} -- {self.description}'  # a made tool's says it already
+        return f'Tool({self.name!r} v{self.version}: {about})'
 
 # %% ../nbs/03_library.ipynb #f192a944
 def made_by(tool: Tool) -> str:
