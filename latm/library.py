@@ -6,12 +6,12 @@ Docs: https://latm-dev.github.io/latm/library.html.md"""
 
 # %% auto #0
 __all__ = ['PLAIN_TYPES', 'DEFAULT_LIBRARY', 'LIST_COLUMNS', 'SEARCH_WEIGHTS', 'ToolError', 'LibraryError', 'ToolNotFound',
-           'RegressionError', 'UseCase', 'Provenance', 'Tool', 'made_by', 'shared_sandbox', 'not_plain', 'args_literal',
+           'RegressionError', 'UseCase', 'Provenance', 'Tool', 'made_by', 'shared_sandbox', 'as_plain', 'args_literal',
            'call_code', 'failure_text', 'ToolFunction', 'module_docstring', 'docstring_literal', 'module_text',
            'check_name', 'ToolLibrary', 'match_score', 'tools_frame', 'stated_version', 'export_text']
 
 # %% ../nbs/03_library.ipynb #9ed7f20d
-import ast, contextlib, hashlib, html, json, keyword, os, re, shutil, textwrap, warnings
+import ast, contextlib, hashlib, html, json, keyword, math, os, re, shutil, textwrap, warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -129,34 +129,50 @@ def shared_sandbox() -> Sandbox:
     if _shared is None: _shared = Sandbox()
     return _shared
 
-PLAIN_TYPES = (str, int, float, complex, bool, type(None), bytes)  # what a Python literal writes exactly, alone or in a list, tuple, set or dict
+PLAIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, set, dict)  # with None: what a Python literal writes
 
-def not_plain(value):
-    "The first part of `value` that is not plain data (`PLAIN_TYPES` in lists, tuples, sets and dicts), or None if all of it is"
-    kind = type(value)
-    if kind in PLAIN_TYPES: return None
-    if kind not in (list, tuple, set, dict): return value
-    parts = [*value.keys(), *value.values()] if kind is dict else value
-    return next((part for part in map(not_plain, parts) if part is not None), None)
+class _UnwrittenFloat(float):
+    "A NaN or infinite float, written as the arithmetic that makes it (no literal writes one, and a name could be redefined by the tool)"
+    def __repr__(self): return '(1e999-1e999)' if math.isnan(self) else '1e999' if self > 0 else '-1e999'
+
+class _PlainSet(set):
+    "A set that writes itself as a literal even when empty (`set()` would be a call)"
+    def __repr__(self): return '{' + ', '.join(map(repr, self)) + '}' if self else '{*()}'
+
+def as_plain(value):
+    "`value` as plain data (None and `PLAIN_TYPES`, all the way down): a subclass (an `OrderedDict`, a str `Enum`, NumPy's `float64`) as its base type; `TypeError` naming the type of a part that is no plain type"
+    if value is None: return None
+    base = next((b for b in PLAIN_TYPES if isinstance(value, b)), None)
+    if base is None: raise TypeError(type(value).__qualname__)
+    if base is dict: return {as_plain(k): as_plain(v) for k, v in value.items()}
+    if base is set: return _PlainSet(map(as_plain, value))
+    if base in (list, tuple): return base(map(as_plain, value))
+    if base is float and not math.isfinite(value): return _UnwrittenFloat(value)
+    return base.__str__(value) if base is str else value if type(value) is base else base(value)
+
+_LITERAL_NODES = (ast.Expression, ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Load)
+
+def _is_literal(node) -> bool:
+    "Whether `node` holds only constants, containers of them, signs, `+` and `-` (as `1+2j` and `1e999-1e999` need), and `{*()}`: no name, call or attribute"
+    if isinstance(node, ast.Starred): return isinstance(node.value, ast.Tuple) and not node.value.elts  # the empty set, `{*()}`
+    return isinstance(node, _LITERAL_NODES) and all(map(_is_literal, ast.iter_child_nodes(node)))
 
 def args_literal(tool: Tool, args: tuple, kwargs: dict) -> str:
-    "`(args, kwargs)` as a Python literal that rebuilds them exactly; `ToolError` if they are not plain data"
+    "`(args, kwargs)` as Python code that rebuilds them as plain data, checked to be a literal; `ToolError` if they are not plain data"
     try:
-        other = not_plain((tuple(args), kwargs))
-        if other is None:
-            literal = repr((tuple(args), kwargs))
-            ast.literal_eval(literal)  # only a literal reads back, so the arguments cannot run code
-            return literal
-        why = f'one of them is of type {type(other).__qualname__}'
+        literal = repr(as_plain((tuple(args), kwargs)))
+        if _is_literal(ast.parse(literal, mode='eval')): return literal  # a literal calls nothing, so the arguments cannot carry code
+        why = 'they do not write as a literal'
+    except TypeError as e: why = f'one of them is of type {e}'
     except (RecursionError, SyntaxError, MemoryError): why = 'they are nested too deeply to write as one literal'
-    except ValueError: why = 'they hold a NaN or infinite float, or an int too long to write, which no literal can hold'
+    except ValueError: why = 'they hold an int too long to write'
     raise ToolError(f'The arguments to {tool.entry_point} must be plain data (str, int, float, complex, bool, None, bytes, and lists, tuples, sets '
-                    f'and dicts of them), so that the tool gets exactly what it was called with; {why}. Convert them to plain data first '
-                    f'(e.g. a dict for an object, a list for a frozenset, a str for a NaN or a very long int).')
+                    f'and dicts of them), so that the tool gets what it was called with; {why}. Convert them to plain data first '
+                    f'(e.g. a dict for an object, a list for a frozenset, a str for a very long int).')
 
 def call_code(tool: Tool, args: tuple, kwargs: dict) -> str:
-    "Code that sets the arguments as a literal, defines `tool`, calls its function with them and stores the result in `ans`"
-    return (f'_latm_args, _latm_kwargs = {args_literal(tool, args, kwargs)}\n\n{tool.source.strip()}\n\n'
+    "Code that defines `tool`, sets the arguments as a literal, calls its function with them and stores the result in `ans`"
+    return (f'{tool.source.strip()}\n\n_latm_args, _latm_kwargs = {args_literal(tool, args, kwargs)}\n'
             f'ans = {tool.entry_point}(*_latm_args, **_latm_kwargs)\n')
 
 def failure_text(run) -> str:

@@ -714,7 +714,7 @@ class Spawned:
         remove_tree(self.scratch)
 
 # %% ../nbs/02_sandbox.ipynb #0933ad2e
-DEFAULT_ALLOWED = ('abc', 'array', 'base64', 'bisect', 'calendar', 'cmath', 'collections', 'copy', 'csv', 'dataclasses', 'datetime',
+DEFAULT_ALLOWED = ('__future__', 'abc', 'array', 'base64', 'bisect', 'calendar', 'cmath', 'collections', 'copy', 'csv', 'dataclasses', 'datetime',
     'decimal', 'difflib', 'enum', 'fractions', 'functools', 'hashlib', 'heapq', 'itertools', 'json', 'math', 'numbers', 'operator',
     'pprint', 're', 'statistics', 'string', 'textwrap', 'time', 'typing', 'unicodedata', 'zoneinfo')
 LAYERS = ('process', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
