@@ -11,7 +11,7 @@ __all__ = ['PAPER_PROMPTS', 'STAGES', 'Prompts', 'NoCodeError', 'code_blocks', '
            'answer_variable', 'check_use_cases', 'make_tool', 'MakingBar']
 
 # %% ../nbs/05_maker.ipynb #eab09921
-import ast, hashlib, re, symtable
+import ast, collections, hashlib, re, symtable
 from tqdm.auto import tqdm
 from dataclasses import dataclass, asdict
 
@@ -120,7 +120,9 @@ def _assigned(node) -> set:
 def definition_segments(code: str) -> list:
     "The imports, functions, classes and constants of `code`, and the other top-level assignments they read, as (name, text) pairs; imports have no name"
     tree, lines, scopes = ast.parse(code), code.splitlines(), {}
-    for table in symtable.symtable(code, '<code>', 'exec').get_children(): scopes.setdefault(table.get_name(), []).append(table)
+    try: tables = symtable.symtable(code, '<code>', 'exec').get_children()
+    except SyntaxError: tables = []  # what only the compiler refuses (`global x` after using x): the sandbox will say so to the model
+    for table in tables: scopes.setdefault(table.get_name(), []).append(table)
     keep = [_definition(node) for node in tree.body]
     read = set().union(*(_reads(node, scopes) for node, kept in zip(tree.body, keep) if kept))
     while more := [i for i, node in enumerate(tree.body) if not keep[i] and _assigned(node) & read]:  # a table read by a function, and what it reads
@@ -245,14 +247,16 @@ def _constants(tests: str) -> list:
     "Every string or number written in `tests`"
     return [n.value for n in ast.walk(ast.parse(tests)) if isinstance(n, ast.Constant) and isinstance(n.value, (str, int, float))]
 
-def _test_parts(tests: str, source: str) -> tuple:
-    "(the tests' own definitions, their other statements), leaving out what they define again of `source` (`merge_definitions` put that in it)"
-    lines, known, defs, rest = tests.splitlines(), {n for n, _ in definition_segments(source)}, [], []
-    for node in ast.parse(tests).body:
-        text = '\n'.join(lines[min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])]) - 1:node.end_lineno])
-        if not _definition(node): rest.append(text)
-        elif (getattr(node, 'name', None) or next(iter(_assigned(node)), None)) not in known: defs.append(text)
-    return '\n\n'.join(defs), '\n'.join(rest)
+def _without_merged(tests: str, source: str) -> str:
+    "`tests` with the definitions `merge_definitions` took into `source` blanked out (each alone on its lines), so none replaces the call counter; the rest as it was, line for line"
+    lines, known, tree = tests.splitlines(), {n for n, _ in definition_segments(source) if n}, ast.parse(tests)
+    taken = collections.Counter(line for node in tree.body for line in range(node.lineno, node.end_lineno + 1))
+    for node in tree.body:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
+        name = getattr(node, 'name', None) or next(iter(_assigned(node)), None)
+        if _definition(node) and name in known and all(taken[line] == 1 for line in range(node.lineno, node.end_lineno + 1)):
+            lines[start - 1:node.end_lineno] = [''] * (node.end_lineno - start + 1)
+    return '\n'.join(lines)
 
 def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tuple:
     "(entry point, None) if `tests` verify `source` on `examples`, else (entry point or None, why not)"
@@ -261,9 +265,8 @@ def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tu
     entry = next((f for f in defined_functions(source) if f in called_names(tests)), None)
     if entry is None: return None, f'the tests never call the function ({", ".join(defined_functions(source))})'
     if not any(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(tests))): return entry, 'the tests assert nothing: assert ans == the provided answer'
-    defs, statements = _test_parts(tests, source)
-    defined = '\n\n'.join(p for p in (source, defs) if p)  # the counting wrapper goes after every definition, so none replaces it
-    code = _counting(defined, entry) + '\n' + statements
+    tests = _without_merged(tests, source)
+    code = _counting(source, entry) + '\n' + tests
     run = sandbox.run(code, names=('_latm_calls',))
     if not run.ok: return entry, error_text(run, code)
     if (calls := run.values.get('_latm_calls', 0)) < len(examples):
@@ -272,7 +275,7 @@ def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tu
     for i, e in enumerate(examples, 1):
         if not any(answers_match(c, e.answer, e.question) for c in consts):
             return entry, f'no test asserts the provided answer {e.answer!r} of question {i}'
-    if sandbox.run(_broken(defined, entry) + '\n' + statements, names=()).ok:
+    if sandbox.run(_broken(source, entry) + '\n' + tests, names=()).ok:
         return entry, f'the tests pass even when {entry} is broken: they must assert on what {entry} returns'
     return entry, None
 

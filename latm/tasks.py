@@ -158,12 +158,15 @@ def options_of(question: str) -> dict:
 
 _letter_re = re.compile(r'\(?([A-Za-z])\)?\.?(?:\s+(.+))?', re.S)
 
+_whole_re = re.compile(r'-?\d+\.0+')
+
 def _plain(ans) -> str:
     "`ans` as a string: lists and tuples joined by spaces, whole floats without `.0`"
     if isinstance(ans, (list, tuple)): return ' '.join(map(_plain, ans))
     if isinstance(ans, float) and ans.is_integer(): return str(int(ans))
     if type(ans) is int and ans.bit_length() > 14_000: return str(decimal.Decimal(ans))  # past the 4,300 digits `str` writes of an int
-    return str(ans).strip()
+    s = str(ans).strip()
+    return s.split('.')[0] if _whole_re.fullmatch(s) else s  # '12.0' as 12.0 is: a DataFrame's float column writes answers so
 
 def _option_key(text: str) -> str: return text.strip().rstrip('.').strip().lower()
 
