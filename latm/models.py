@@ -47,15 +47,12 @@ def configure(role: str = 'default',  # a role in `ROLES`, or 'default' for all 
     "Set model settings for `role` in this process, ahead of the environment and the config file"
     if role != 'default' and role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)} or "default".')
     if bad := set(settings) - set(SETTINGS): raise LatmError(f'Unknown setting(s) {sorted(bad)}: use any of {", ".join(SETTINGS)}.')
+    for k, v in settings.items():
+        if v is not None: _checked(role, k, v)  # a value that cannot work is refused now, not at the first call
     current = _overrides.setdefault(role, {})
-    before = dict(current)
     for k, v in settings.items():
         if v is None: current.pop(k, None)
         else: current[k] = v
-    try: role_settings('user' if role == 'default' else role)  # a value that cannot work is refused now, not at the first call
-    except LatmError:
-        _overrides[role] = before
-        raise
 
 # %% ../nbs/01_models.ipynb #00f08031
 def _lookup(role: str, key: str, file: dict):
@@ -80,6 +77,13 @@ def _cache_folder(role: str, value) -> str | None:
     if isinstance(value, (str, Path)): return str(value)
     raise LatmError(f"The {role} role's cache is {value!r}: give a folder, true (for .latm_cache) or false.")
 
+def _checked(role: str, key: str, value):
+    "`value` of setting `key` as latm uses it, or a `LatmError` that names the setting and what to give"
+    if key == 'timeout': return _number(role, key, value, float, 0.001, 'seconds, e.g. 120')
+    if key == 'max_retries': return _number(role, key, value, int, 0, 'a whole number, e.g. 2')
+    if key == 'cache': return _cache_folder(role, value)
+    return value
+
 def role_settings(role: str, **given) -> dict:
     "The settings `role` uses now, after every source has had its say: `given` ones (those not None) first"
     if role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)}.')
@@ -88,9 +92,7 @@ def role_settings(role: str, **given) -> dict:
     s['model'] = s['model'] or DEFAULT_MODELS[role]
     s['base_url'] = (s['base_url'] or os.environ.get('OPENAI_BASE_URL') or OPENAI_URL).rstrip('/')
     s['api_key'] = s['api_key'] or os.environ.get('OPENAI_API_KEY')
-    s['timeout'] = _number(role, 'timeout', 120 if s['timeout'] is None else s['timeout'], float, 0.001, 'seconds, e.g. 120')
-    s['max_retries'] = _number(role, 'max_retries', 2 if s['max_retries'] is None else s['max_retries'], int, 0, 'a whole number, e.g. 2')
-    s['cache'] = _cache_folder(role, s['cache'])
+    for key, default in (('timeout', 120), ('max_retries', 2), ('cache', None)): s[key] = _checked(role, key, default if s[key] is None else s[key])
     return s
 
 # %% ../nbs/01_models.ipynb #fafbb6e7
