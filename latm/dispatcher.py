@@ -14,7 +14,7 @@ __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES
            'solve']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
-import asyncio, hashlib, importlib.util, io, json, os, re, time, warnings, weakref, zlib
+import asyncio, contextvars, hashlib, importlib.util, io, json, os, re, time, warnings, weakref, zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -627,7 +627,7 @@ class Solver:
         self.sandbox, self.retries, self.repairs = sandbox, retries, repairs
         self.candidates = Candidates(self.library)
         self.dispatcher = Dispatcher({}, cache_dir=Path(self.library.path) / '.dispatch', **dispatcher)
-        self._makings = weakref.WeakKeyDictionary()  # event loop (one batch) -> {task: [asyncio.Lock, why its making failed or None]}
+        self._locks = weakref.WeakKeyDictionary()  # event loop -> {task: asyncio.Lock}: one making per task at a time
         self.refresh()
 
     def refresh(self) -> dict:
@@ -752,10 +752,12 @@ def solve(self: Solver,
     s.latency = time.perf_counter() - started
     return s
 
+_failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)  # task -> why its making failed, within one `asolve_many`
+
 @patch
-def _making(self: Solver, task: str) -> list:
-    "[the lock that lets one making of `task` run at a time in this event loop, why its making failed in this loop (or None)]"
-    return self._makings.setdefault(asyncio.get_running_loop(), {}).setdefault(task, [asyncio.Lock(), None])
+def _making_lock(self: Solver, task: str) -> asyncio.Lock:
+    "The lock that lets one making of `task` run at a time in this event loop"
+    return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
 
 @patch
 async def asolve(self: Solver, question: str, examples=None, task: str | None = None) -> Solution:
@@ -766,15 +768,15 @@ async def asolve(self: Solver, question: str, examples=None, task: str | None = 
     except LatmError as e: d = e
     name = self._named(s, d)
     if name is None and new is not None:
-        making = self._making(task)
-        async with making[0]:
+        failed = _failed_makings.get()  # this batch's failed makings (None outside a batch)
+        async with self._making_lock(task):
             if task in self.tools: name = task  # made meanwhile, for another question of the task
-            elif making[1]: s.errors.append(f'making a tool for {task!r} failed earlier in this batch, so the maker answered directly: {making[1]}')
+            elif failed and task in failed: s.errors.append(f'making a tool for {task!r} failed earlier in this batch, so the maker answered directly: {failed[task]}')
             else:
                 maker = self._maker(new)
                 tool, error = await asyncio.to_thread(_attempt, maker)
                 name = self._made(s, maker, new, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
-                if tool is None: making[1] = error  # not tried again for the rest of the batch: each try is a strong model's whole making run
+                if tool is None and failed is not None: failed[task] = error  # not tried again in this batch: each try is a strong model's whole making run
     if name is not None: self._used(s, name, await self._user(name).aanswer(question))
     if s.answer is None:  # no tool applies, or it gave no answer
         with tags(task=task):
@@ -794,16 +796,19 @@ async def asolve_many(self: Solver,
     "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1: raise SolveError(f'concurrency is {concurrency!r}: give a whole number of at least 1.')
     if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
+    if questions: self._begin(questions[0], examples, task)  # examples and task name that cannot work fail here, once
     gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
     async def one(q):
         async with gate:
             try: s = await self.asolve(q, examples, task)
-            except SolveError: raise  # what was asked cannot be done for any question
             except LatmError as e: s = Solution(q, 'direct', task=task, errors=[f'{type(e).__name__}: {e}'])
         bar.update(1)
         return s
+    batch = _failed_makings.set({})
     try: return await asyncio.gather(*(one(q) for q in questions))
-    finally: bar.close()
+    finally:
+        _failed_makings.reset(batch)
+        bar.close()
 
 @patch(as_prop=True)
 def models(self: Solver) -> list:
