@@ -147,14 +147,21 @@ def called_names(code: str) -> set:
     return {n.func.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
 
 # %% ../nbs/05_maker.ipynb #f6993630
-def error_text(result, code: str) -> str:
-    "What went wrong in a failed sandbox run, as the maker should hear it"
+def _line_name(n: int, before: int) -> str:
+    "Line `n` of the code run, named for a model whose own code starts after `before` lines of a tool's"
+    return f'line {n - before}' if n > before else f"line {n} of the tool's code"
+
+def error_text(result, code: str,
+               before: int = 0) -> str:  # lines of `code` ahead of the model's own (a tool's source): line numbers count from its own
+    "What went wrong in a failed sandbox run, as the model should hear it"
     if result.timed_out: return f'the code did not finish within {result.limit:g} seconds (is there an infinite loop?)'
     err = result.error
     if err is None: return f'the code was stopped ({result.killed_by or "no result"})'
-    if err.message: return err.message
+    if err.message:
+        if err.type != 'SyntaxError' or not before: return err.message
+        return re.sub(r'\(line (\d+)\)$', lambda m: f'({_line_name(int(m[1]), before)})', err.message)  # the sandbox writes where a SyntaxError is
     line = code.splitlines()[err.lineno - 1].strip() if err.lineno and err.lineno <= len(code.splitlines()) else ''
-    return f'{err.type} at line {err.lineno}: {line}' if line else err.type
+    return f'{err.type} at {_line_name(err.lineno, before)}: {line}' if line else err.type
 
 # %% ../nbs/05_maker.ipynb #dd14fa4e
 STAGES = ('propose', 'verify', 'wrap')  # the stages of a making run, in order

@@ -89,7 +89,7 @@ class ToolUser:
     def _outcome(self, answer: Answer, code: str, full: str, var: str, run) -> str | None:
         "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
         answer.code, answer.stdout = code, run.stdout
-        if not run.ok: return error_text(run, full)
+        if not run.ok: return error_text(run, full, before=full.count('\n') - code.count('\n'))
         if var not in run.values: return 'the code does not set `ans`'
         answer.ans, answer.answer, answer.error = run.values[var], normalise_answer(run.values[var], answer.question), None
         return None
