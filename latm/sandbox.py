@@ -11,7 +11,7 @@ __all__ = ['TAG', 'DENIED_CALLS', 'FILE_FLAG_IOCTLS', 'PID_MARK', 'LIBC', 'C_FOR
            'Timeout', 'describe_error', 'run_code', 'seccomp_program', 'load_seccomp', 'readable_paths',
            'apply_landlock', 'set_limits', 'probe_limits', 'start_timer', 'answer', 'run_child', 'write_frame',
            'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call', 'exit_reason', 'call_account',
-           'empty_folder', 'remove_tree', 'empty_root', 'clean_up', 'in_child', 'probe_layers', 'serve', 'bwrap_prefix',
+           'empty_folder', 'remove_tree', 'clean_up', 'in_child', 'probe_layers', 'serve', 'bwrap_prefix',
            'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned', 'windows_job',
            'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
 
@@ -390,7 +390,7 @@ def _open_folder(name: str, fd: int) -> int:
     return inner
 
 def empty_folder(path: str, keep=()):
-    "Remove all in the folder `path` but the entries named in `keep`, however deep, giving its owner back the rights to each folder first; OSError if something stays"
+    "Remove all in the folder `path` but the folders in it named in `keep`, however deep, giving its owner back the rights to each folder first; OSError if something stays"
     if not os.path.islink(path): os.chmod(path, 0o700)
     fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []  # `below`: the folders from `path` down to the one open as `fd`
     try:
@@ -398,8 +398,9 @@ def empty_folder(path: str, keep=()):
             inner = None
             with os.scandir(fd) as entries:
                 for entry in entries:
-                    if below or entry.name not in keep:
-                        if entry.is_dir(follow_symlinks=False): inner = entry.name; break
+                    folder = entry.is_dir(follow_symlinks=False)
+                    if below or not (folder and entry.name in keep):
+                        if folder: inner = entry.name; break
                         os.unlink(entry.name, dir_fd=fd)
             if inner is not None:  # down into it: one folder open at a time, and no path longer than one name
                 os.chmod(inner, 0o700, dir_fd=fd)
@@ -416,30 +417,14 @@ def remove_tree(path: str):
         shutil.rmtree(path)
     except (OSError, RecursionError): pass  # what its owner cannot remove stays
 
-def _remove(entry: os.DirEntry):
-    "Remove the file, link or folder tree `entry`"
-    if entry.is_dir(follow_symlinks=False): shutil.rmtree(entry.path)
-    else: os.unlink(entry.path)
-
-def empty_root(root: str, folders: list):
-    "Remove everything in `root` but the scratch `folders`, and everything in those; make again any of them the code removed"
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.path not in folders or not entry.is_dir(follow_symlinks=False): _remove(entry)
-            else:
-                with os.scandir(entry.path) as inside:
-                    for found in inside: _remove(found)
-    for folder in folders:
-        if not os.path.isdir(folder): os.mkdir(folder)
-
 def clean_up(child: Child, root: str, folders: list):
-    "Reap `child`, then empty `root` and its scratch `folders`: the quick way, else one folder at a time; OSError if something stays"
+    "Reap `child`, then empty `root` and its scratch `folders`, making again any of them the code removed; OSError if something stays"
     try: os.waitpid(child.pid, 0)
     except ChildProcessError: pass  # reaped already, when it died without a result
-    try: empty_root(root, folders)
-    except (OSError, RecursionError):  # the code took away rights (`chmod('.', 0o500)`), or nested folders deeper than `shutil.rmtree` goes
-        empty_folder(root, keep={os.path.basename(folder) for folder in folders})
-        for folder in folders: empty_folder(folder)
+    empty_folder(root, keep={os.path.basename(folder) for folder in folders})
+    for folder in folders:
+        if os.path.isdir(folder): empty_folder(folder)
+        else: os.mkdir(folder)
 
 # %% ../nbs/02_sandbox.ipynb #e0b37b10
 def in_child(fn):
