@@ -28,7 +28,7 @@ from .models import LatmError, Model, Usage, tags, write_atomic, add_costs
 from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
-from .user import ToolUser, Answer, run_async
+from .user import ToolUser, Answer, check_concurrency, run_async
 
 # %% ../nbs/07_dispatcher.ipynb #c91c10c4
 class DispatchError(LatmError):
@@ -794,7 +794,7 @@ async def asolve_many(self: Solver,
                       concurrency: int = 8,  # questions in flight at once
                       progress: bool = True) -> list:  # show a progress bar
     "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1: raise SolveError(f'concurrency is {concurrency!r}: give a whole number of at least 1.')
+    check_concurrency(concurrency)
     if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
     if questions: self._begin(questions[0], examples, task)  # examples and task name that cannot work fail here, once
     gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)

@@ -112,6 +112,13 @@ def _reads(node, scopes: dict) -> set:
                                           else node.args.defaults + [d for d in node.args.kw_defaults if d])
     return _loaded(*defined_with).union(*map(_global_names, scopes.get(node.name, [])))
 
+def _first_line(node) -> int: return min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])  # decorators included
+
+def _defined_name(node) -> str | None:
+    "The name a top-level definition gives: a function's or class's, an assignment's (first) target as written; None for an import"
+    if isinstance(node, (ast.Import, ast.ImportFrom)): return None
+    return getattr(node, 'name', None) or ast.unparse(node.targets[0] if isinstance(node, ast.Assign) else node.target)
+
 def _assigned(node) -> set:
     "The names a top-level assignment sets"
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
@@ -129,9 +136,7 @@ def definition_segments(code: str) -> list:
         for i in more: keep[i], read = True, read | _reads(tree.body[i], scopes)
     segments = []
     for node in (node for node, kept in zip(tree.body, keep) if kept):
-        start = min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
-        name = getattr(node, 'name', None) or (None if isinstance(node, (ast.Import, ast.ImportFrom)) else ast.unparse(node).split('=')[0].strip())
-        segments.append((name, '\n'.join(lines[start - 1:node.end_lineno])))
+        segments.append((_defined_name(node), '\n'.join(lines[_first_line(node) - 1:node.end_lineno])))
     return segments
 
 def definitions_only(code: str) -> str:
@@ -259,9 +264,8 @@ def _without_merged(tests: str, source: str) -> str:
     lines, known, tree = tests.splitlines(), {n for n, _ in definition_segments(source) if n}, ast.parse(tests)
     taken = collections.Counter(line for node in tree.body for line in range(node.lineno, node.end_lineno + 1))
     for node in tree.body:
-        start = min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
-        name = getattr(node, 'name', None) or next(iter(_assigned(node)), None)
-        if _definition(node) and name in known and all(taken[line] == 1 for line in range(node.lineno, node.end_lineno + 1)):
+        start = _first_line(node)
+        if _definition(node) and _defined_name(node) in known and all(taken[line] == 1 for line in range(node.lineno, node.end_lineno + 1)):
             lines[start - 1:node.end_lineno] = [''] * (node.end_lineno - start + 1)
     return '\n'.join(lines)
 
