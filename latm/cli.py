@@ -96,7 +96,7 @@ def make(args) -> int:
     verifier = Model('verifier', model=args.verifier or args.maker)
     bar = MakingBar(name, file=sys.stderr)
     try: tool = make_tool(task, library, force=args.force, maker=maker, verifier=verifier, retries=args.retries, progress=bar, name=name)
-    finally: bar.bar.close()  # the bar's line ends before any message
+    finally: bar.close()  # the bar's line ends before any message
     emit(args, tool.to_dict(), f'{tool.name} v{tool.version}: {tool.description}\n{made_by(tool)}.\nStored in {library.path}.')
     return 0
 

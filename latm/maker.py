@@ -415,4 +415,8 @@ class MakingBar:
         if p.stage == 'done': self.bar.n = len(STAGES)
         cost = '?' if p.cost is None else f'${p.cost:.4f}'
         self.bar.set_postfix_str(f'{p.stage} #{p.attempt}, {p.usage.prompt_tokens + p.usage.completion_tokens:,} tokens, {cost}')
-        if p.stage in ('done', 'failed'): self.bar.close()
+        if p.stage in ('done', 'failed'): self.close()
+
+    def close(self):
+        "End the bar's line (also when making stopped with an error before reporting)"
+        self.bar.close()
