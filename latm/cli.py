@@ -6,18 +6,17 @@ Docs: https://latm-dev.github.io/latm/cli.html.md"""
 
 # %% auto #0
 __all__ = ['SURFACES', 'API_ADVICE', 'DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'as_commands', 'checked_name', 'run_job', 'library_at',
-           'emit', 'task_from', 'make', 'read_questions', 'use', 'tools', 'demo_data', 'live_endpoint', 'replay_tools',
+           'emit', 'task_from', 'make', 'read_questions', 'use', 'tools', 'live_endpoint', 'replay_tools',
            'dispatch_questions', 'answer_live', 'demo', 'demo_in', 'parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
 import argparse, json, keyword, os, re, sys, tempfile, time, warnings
-from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 from .models import LatmError, Model, UsageLedger
 from .testing import ScriptedServer, TranscriptReplay
-from .tasks import Task, ExampleError, load_examples, answers_match
+from .tasks import Task, ExampleError, load_examples, answers_match, paper_file, paper_task
 from .library import ToolLibrary, ToolError, check_name, made_by
 from .maker import make_tool, MakingBar
 from .user import use_tool_many
@@ -149,10 +148,6 @@ PAPER_LATM_ACCURACY = {  # Table 2 of the paper: accuracy (%) with tools made by
     'word_sorting': (98.3, 99.1), 'dyck_languages': (92.2, 87.5),
     'logical_deduction_five_objects': (79.7, 86.6), 'tracking_shuffled_objects_five_objects': (99.6, 100.0)}
 
-def demo_data(*parts) -> Path:
-    "A file of the data shipped with latm for the demo"
-    return Path(str(files('latm').joinpath('data', *parts)))
-
 def live_endpoint() -> bool:
     "Whether a real endpoint is configured: `OPENAI_API_KEY` or `OPENAI_BASE_URL` set"
     return bool(os.environ.get('OPENAI_API_KEY') or os.environ.get('OPENAI_BASE_URL'))
@@ -162,10 +157,10 @@ def replay_tools(library: ToolLibrary, say=print) -> list:
     "Make the four paper tools against replays of GPT-4's runs and store them: one summary dict per tool"
     made = []
     for name in DEMO_TASKS:
-        replay, run_ledger = TranscriptReplay.from_file(demo_data('latm-tools', f'{name}.json')), UsageLedger()
+        replay, run_ledger = TranscriptReplay.from_file(paper_file(f'latm-tools/{name}.json')), UsageLedger()
         with ScriptedServer(replay) as srv:
             gpt4 = Model('maker', model='gpt-4', base_url=srv.url, api_key='replay', max_retries=0, ledger=run_ledger)
-            tool = make_tool(Task.from_bbh(demo_data('bbh', f'{name}.json')), library, maker=gpt4, verifier=gpt4)
+            tool = make_tool(paper_task(name), library, maker=gpt4, verifier=gpt4)
         replay.check()
         u = tool.provenance.usage
         made.append(dict(tool=tool.name, entry_point=tool.entry_point, use_cases=len(tool.use_cases), gpt4_calls=len(run_ledger),
@@ -178,7 +173,7 @@ def replay_tools(library: ToolLibrary, say=print) -> list:
 def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
     "Dispatch the held-out questions of the demo tasks: (DataFrame of question, task, tool, summary dict)"
     rows = [dict(question=e.question, answer=e.answer, task=name) for name in DEMO_TASKS
-            for e in Task.from_bbh(demo_data('bbh', f'{name}.json')).test[:per_task]]
+            for e in paper_task(name).test[:per_task]]
     dispatcher = Dispatcher.from_library(library)
     with warnings.catch_warnings(record=True) as notes:  # e.g. that the local model is not installed: said as a note, not a warning's traceback line
         warnings.simplefilter('always')

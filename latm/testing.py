@@ -6,7 +6,7 @@ Docs: https://latm-dev.github.io/latm/testing.html.md"""
 
 # %% auto #0
 __all__ = ['Reply', 'as_reply', 'count_tokens', 'message_text', 'PrefixCache', 'hashed_embedding', 'echo_last_user',
-           'ScriptError', 'error_body', 'ScriptedServer', 'shared_data', 'TranscriptReplay']
+           'ScriptError', 'error_body', 'ScriptedServer', 'TranscriptReplay']
 
 # %% ../nbs/00_testing.ipynb #994f7b80
 import base64, contextlib, hashlib, json, os, re, socket, struct, threading, time
@@ -277,16 +277,6 @@ class ScriptedServer:
 
     def __enter__(self): return self.start()
     def __exit__(self, *exc): self.stop()
-
-# %% ../nbs/00_testing.ipynb #e3f739c8
-def shared_data(*parts) -> Path:
-    "A path in the workplace's shared data folder: `$LATM_SHARED_DATA`, else the nearest `shared/data` above the working directory"
-    root = os.environ.get('LATM_SHARED_DATA')
-    if not root:
-        here = Path.cwd().resolve()
-        root = next((p / 'shared' / 'data' for p in [here, *here.parents] if (p / 'shared' / 'data').is_dir()), None)
-        if root is None: raise FileNotFoundError('No shared/data folder above the working directory; set LATM_SHARED_DATA')
-    return Path(root).joinpath(*parts)
 
 # %% ../nbs/00_testing.ipynb #20d95716
 def _first_difference(expected: str, got: str, width: int = 60) -> str:
