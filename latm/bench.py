@@ -9,11 +9,11 @@ __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'TEMPLATE_WEIGHTS', 'B
            'answer_only_prompt', 'cot_messages', 'direct_messages', 'bbh_answer', 'is_correct', 'ResultStore',
            'result_row', 'ask_baseline', 'ModelUnreachable', 'ask_latm', 'Job', 'arun_jobs', 'break_even', 'summarise',
            'latm_asker', 'baseline_asker', 'tool_for', 'check_endpoint', 'collect', 'task_benchmark', 'table_markdown',
-           'plot_table', 'write_report', 'whole_number', 'add_bench_arguments', 'bench_command', 'timings',
-           'in_process_call', 'subprocess_call', 'sandbox_latency', 'sort_question', 'sort_call', 'paper_loop',
-           'latm_env', 'serve_model', 'model_server', 'sort_user', 'tree_cpu', 'cpu_split', 'usable_cpus',
-           'batch_throughput', 'batch_peak_memory', 'family_of', 'families_of', 'dispatcher_accuracy', 'dispatch_call',
-           'dispatcher_latency', 'dispatcher_benchmark', 'overhead_benchmark', 'machine', 'results_table']
+           'plot_table', 'write_report', 'bench_command', 'timings', 'in_process_call', 'subprocess_call',
+           'sandbox_latency', 'sort_question', 'sort_call', 'paper_loop', 'latm_env', 'serve_model', 'model_server',
+           'sort_user', 'tree_cpu', 'cpu_split', 'usable_cpus', 'batch_throughput', 'batch_peak_memory', 'family_of',
+           'families_of', 'dispatcher_accuracy', 'dispatch_call', 'dispatcher_latency', 'dispatcher_benchmark',
+           'overhead_benchmark', 'machine', 'results_table']
 
 # %% ../nbs/09_bench.ipynb #07992561
 import argparse, asyncio, contextlib, json, math, os, platform, re, resource, subprocess, sys, threading, time, warnings
@@ -306,32 +306,6 @@ def write_report(table: pd.DataFrame, out) -> dict:
     return paths
 
 # %% ../nbs/09_bench.ipynb #a6d15146
-def whole_number(least: int = 1, most: int | None = None):
-    "An argparse type: a whole number from `least` to `most` (None: no upper bound)"
-    def convert(text: str) -> int:
-        try: n = int(text)
-        except ValueError: n = None
-        if n is None or n < least or (most is not None and n > most):
-            raise argparse.ArgumentTypeError(f'give a whole number {f"from {least} to {most}" if most is not None else f"of at least {least}"}, not {text!r}')
-        return n
-    return convert
-
-def add_bench_arguments(p: argparse.ArgumentParser):
-    "Add `latm bench`'s options to `p`"
-    p.add_argument('--tasks', nargs='+', default=list(PAPER_TASKS), metavar='TASK',
-                   help='paper task names (BIG-Bench Hard and the paper\'s own) or task files (.json/.jsonl/.csv); commas work too (default: the paper\'s six)')
-    p.add_argument('--maker', metavar='MODEL', help='the strong model that makes the tools (default: the configured maker model)')
-    p.add_argument('--user', metavar='MODEL', help='the cheap model that uses them (default: the configured user model)')
-    p.add_argument('--methods', default=','.join(METHODS), help='comma-separated methods: latm, cot, direct (default: all)')
-    p.add_argument('--out', default='latm-bench', metavar='DIR', help='results, tools, table and plot; a rerun resumes from it (default: latm-bench)')
-    p.add_argument('--data', metavar='DIR', help='your own folder with bbh/NAME.json and cot-prompts/NAME.txt, used offline (default: $LATM_DATA, else the tasks latm ships or downloads)')
-    p.add_argument('--limit', type=whole_number(), metavar='N', help='test questions per task (default: all)')
-    p.add_argument('--concurrency', type=whole_number(), default=8, metavar='N', help='questions in flight at once (default: 8)')
-    p.add_argument('--overhead', action='store_true', help="measure latm's own overhead instead (no endpoint needed)")
-    p.add_argument('--quick', action='store_true', help='with --overhead: a small version that takes seconds')
-    p.add_argument('--json', action='store_true', help='print the table (or the overhead figures) as JSON')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-
 def bench_command(args: argparse.Namespace) -> int:
     "Run `latm bench` with parsed `args`: 0 done, 1 failed"
     try:
@@ -340,8 +314,9 @@ def bench_command(args: argparse.Namespace) -> int:
             figures = overhead_benchmark(quick=args.quick, out=args.out, say=(lambda *a, **k: None) if args.json else print)
             if args.json: print(json.dumps(figures, indent=1, default=str))
             return 0
-        tasks = [t for arg in args.tasks for t in arg.split(',') if t]
-        table, failures = task_benchmark(tasks, args.maker, args.user, [m.strip() for m in args.methods.split(',') if m.strip()],
+        tasks = [t for arg in args.tasks for t in arg.split(',') if t] if args.tasks else PAPER_TASKS
+        methods = [m.strip() for m in args.methods.split(',') if m.strip()] if args.methods else METHODS
+        table, failures = task_benchmark(tasks, args.maker, args.user, methods,
                                          args.out, args.data, args.limit, args.concurrency, progress=not args.no_progress,
                                          say=(lambda *a: print(*a, file=sys.stderr)) if args.json else print)
     except LatmError as e:

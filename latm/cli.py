@@ -7,7 +7,7 @@ Docs: https://latm-dev.github.io/latm/cli.html.md"""
 # %% auto #0
 __all__ = ['SURFACES', 'API_ADVICE', 'DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'as_commands', 'checked_name', 'run_job', 'library_at',
            'emit', 'task_from', 'make', 'read_questions', 'use', 'tools', 'live_endpoint', 'replay_tools',
-           'dispatch_questions', 'answer_live', 'demo', 'demo_in', 'parser', 'main']
+           'dispatch_questions', 'answer_live', 'demo', 'demo_in']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
 import argparse, json, keyword, os, re, sys, tempfile, time, warnings
@@ -21,7 +21,7 @@ from .library import ToolLibrary, ToolError, check_name, made_by
 from .maker import make_tool, MakingBar
 from .user import use_tool_many
 from .dispatcher import Dispatcher
-from .bench import add_bench_arguments, bench_command, check_endpoint, whole_number
+from .bench import check_endpoint
 
 # %% ../nbs/10_cli.ipynb #ca34957a
 SURFACES = {'terminal': dict(tools='latm tools', make='latm make'), 'notebook': dict(tools='%tools', make='%%maketool')}
@@ -236,60 +236,3 @@ def demo_in(library: ToolLibrary, args) -> int:
             'with the user model and compare the accuracy with the paper.')
     if args.json: print(json.dumps(result, indent=1, default=str))
     return 0
-
-# %% ../nbs/10_cli.ipynb #08fec1c0
-def parser() -> argparse.ArgumentParser:
-    "The `latm` command's argument parser"
-    p = argparse.ArgumentParser(prog='latm', description='Large language models as tool makers: a strong model makes verified Python tools, a cheap one uses them.',
-                                epilog='Models and endpoints come from OPENAI_BASE_URL, OPENAI_API_KEY and LATM_* variables (e.g. LATM_MAKER_MODEL, '
-                                       'LATM_USER_BASE_URL) or ~/.config/latm/config.toml. Exit codes: 0 done, 1 failed, 2 bad usage.')
-    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    def command(name, job, help, **kw):
-        c = sub.add_parser(name, help=help, description=job.__doc__, **kw)
-        c.set_defaults(job=job)
-        c.add_argument('--json', action='store_true', help='print the result as JSON on stdout')
-        return c
-    library_help = 'the tool library folder (default: $LATM_LIBRARY, else ./latm_tools)'
-
-    d = command('demo', demo, "replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer them when an endpoint is set")
-    d.add_argument('--library', help='keep the tools in this folder (default: a temporary folder)')
-    d.add_argument('--questions', type=whole_number(1, 40), default=40, help='held-out questions per task, 1 to 40 (default 40)')
-    d.add_argument('--concurrency', type=whole_number(), default=8, help='questions in flight when answering live (default 8)')
-
-    m = command('make', make, 'make a verified tool from examples and store it')
-    m.add_argument('name', help="the tool's name: a Python identifier")
-    m.add_argument('examples', help='a .jsonl, .csv, .json or .txt (Q:/A:) file of examples')
-    m.add_argument('--bbh', action='store_true', help="the file is a BIG-Bench task: split and preprocess it as the paper did (not with --train, --valid)")
-    m.add_argument('--maker', help='the maker model (default: as configured)')
-    m.add_argument('--verifier', help='the model that writes tests and wraps (default: --maker, else as configured)')
-    m.add_argument('--train', type=whole_number(), help='examples to propose from (default 3)')
-    m.add_argument('--valid', type=whole_number(), help='examples to test with (default 3)')
-    m.add_argument('--retries', type=whole_number(0), default=3, help='fixes allowed per stage (default 3)')
-    m.add_argument('--force', action='store_true', help="store the tool even if it fails the tests of the version it replaces (which is kept)")
-    m.add_argument('--library', help=library_help)
-
-    u = command('use', use, 'answer questions with a stored tool')
-    u.add_argument('name', help='the tool')
-    u.add_argument('questions', nargs='*', help='questions (quote each one)')
-    u.add_argument('--file', help='a file with one question per line (- for stdin)')
-    u.add_argument('--user', help='the user model (default: as configured)')
-    u.add_argument('--concurrency', type=whole_number(), default=8, help='questions in flight (default 8)')
-    u.add_argument('-v', '--verbose', action='store_true', help='show the call code the user model wrote')
-    u.add_argument('--library', help=library_help)
-
-    t = command('tools', tools, 'list, show, remove or export the stored tools')
-    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export'], help='what to do (default: list)')
-    t.add_argument('name', nargs='?', help='the tool (show, rm) or the .py file to write (export)')
-    t.add_argument('--library', help=library_help)
-
-    b = sub.add_parser('bench', help="reproduce the paper's table on an endpoint (LATM vs CoT vs direct), or measure latm's own overhead",
-                       description='Accuracy, tokens, cost and break-even per task and method, written as a table, CSV and plot, resumable; '
-                                   "or, with --overhead, latm's own cost here (see the Benchmarks chapter).")
-    add_bench_arguments(b)
-    b.set_defaults(job=bench_command)
-    return p
-
-def main(argv: list | None = None) -> int:  # arguments (None: the command line)
-    "Run the `latm` command"
-    args = parser().parse_args(argv)
-    return run_job(args.job, args)

@@ -24,7 +24,7 @@ from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
 from .user import use_tool, use_tool_many, Answer
 from .dispatcher import Solver
-from .bench import whole_number
+from .console import whole_number
 from .cli import as_commands, checked_name
 
 # %% ../nbs/08_magics.ipynb #69bcef37
