@@ -646,8 +646,10 @@ def _task(self: Solver, task: str, examples,
     check_name(task, 'task name (it names the tool)')
     split = {k: v for k, v in dict(k_train=train, k_valid=valid).items() if v is not None}
     if isinstance(examples, Task):
-        if split: raise SolveError(f'Task {examples.name!r} carries its split: leave out train= and valid=, or give its examples as a list.')
-        split, examples = dict(k_train=examples.k_train, k_valid=examples.k_valid, valid_at=examples.valid_at), examples.examples
+        if split: raise SolveError(f'Task {examples.name!r} carries its own split: give no train or valid count with it, '
+                                   'or give its examples as a list.')
+        split = dict(k_train=examples.k_train, k_valid=examples.k_valid, valid_at=examples.valid_at)
+        examples = examples.examples
     given, kept = load_examples(examples) if examples is not None else [], self.candidates.examples(task)
     if not given and not kept:
         raise SolveError(f'No examples for task {task!r}: give examples, or label kept questions with candidates.add(question, answer, task={task!r}).')
@@ -671,7 +673,7 @@ def _maker(self: Solver, task: Task) -> ToolMaker:
 @patch
 def make(self: Solver,
          task: str,  # the task's name, which names the tool
-         examples=None,  # its examples (a `Task`, or any form `load_examples` reads); None: its answered candidates only
+         examples=None,  # its examples (a `Task`, or what `load_examples` reads); None: its answered candidates only
          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
          valid: int | None = None) -> Tool:  # examples its unit tests come from (None: a `Task`'s split, else 3)
     "Make, store and dispatch to a tool for `task`; ToolMakingError if making fails"
@@ -680,12 +682,14 @@ def make(self: Solver,
 
 # %% ../nbs/07_dispatcher.ipynb #9bd0e546
 @patch
-def _begin(self: Solver, question: str, examples, task: str | None, train: int | None = None, valid: int | None = None) -> tuple:
-    "(Solution, the Task to make a tool for if no tool applies, or None), checking the arguments first; a `Task` given as the examples names the task"
+def _begin(self: Solver, question: str, examples, task: str | None,
+           train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
+    "(Solution, the Task to make a tool for if no tool applies, or None), checking the arguments first"
     if not (isinstance(question, str) and question.strip()): raise SolveError('solve() needs a question: give a non-empty string.')
-    if isinstance(examples, Task) and task is None: task = examples.name
+    if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
     if examples is not None and task is None: raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); the name names its tool.')
-    if examples is None and (train, valid) != (None, None): raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
+    if examples is None and (train, valid) != (None, None):
+        raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
     new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
     return Solution(question, 'direct', task=task), new
 
@@ -773,7 +777,8 @@ def _making_lock(self: Solver, task: str) -> asyncio.Lock:
     return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
 
 @patch
-async def asolve(self: Solver, question: str, examples=None, task: str | None = None, train: int | None = None, valid: int | None = None) -> Solution:
+async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
+                 train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
     "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
     started = time.perf_counter()
     s, new = self._begin(question, examples, task, train, valid)
@@ -812,7 +817,7 @@ async def asolve_many(self: Solver,
     "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
     check_concurrency(concurrency)
     if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
-    if questions: self._begin(questions[0], examples, task, train, valid)  # examples and task name that cannot work fail here, once
+    if questions: self._begin(questions[0], examples, task, train, valid)  # arguments that cannot work fail here, once
     gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
     async def one(q):
         async with gate:
@@ -833,10 +838,11 @@ def models(self: Solver) -> list:
     return list({id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values())
 
 @patch
-def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8, progress: bool = True,
-               train: int | None = None, valid: int | None = None) -> list:  # the examples' split, as for `solve`
+def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8,
+               progress: bool = True, train: int | None = None, valid: int | None = None) -> list:  # split: as for `solve`
     "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
-    return run_async(lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid), models=self.models)
+    batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid)
+    return run_async(batch, models=self.models)
 
 def solutions_frame(solutions: list) -> pd.DataFrame:
     "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"

@@ -160,11 +160,12 @@ def _line_name(n: int, before: int) -> str:
 SANDBOX_LIMIT = "the sandbox's timeout; Sandbox(timeout=SECONDS) allows more"
 
 def error_text(result, code: str,
-               before: int = 0,  # lines of `code` ahead of the model's own (a tool's source): line numbers count from its own
+               before: int = 0,  # lines of `code` before the model's own (a tool's source): line numbers count from its own
                limit: str = SANDBOX_LIMIT) -> str:  # the time limit the code ran under, and how to raise it
     "What went wrong in a failed sandbox run, as the model should hear it"
     if result.timed_out:
-        which = 'the CPU-time limit; Sandbox(cpu_seconds=SECONDS) allows more' if 'CPU' in (result.killed_by or '') else limit
+        cpu = 'CPU' in (result.killed_by or '')
+        which = 'the CPU-time limit; Sandbox(cpu_seconds=SECONDS) allows more' if cpu else limit
         return f'the code did not finish within {result.limit:g} seconds, {which} (is there an infinite loop?)'
     err = result.error
     if err is None: return f'the code was stopped ({result.killed_by or "no result"})'
@@ -175,24 +176,27 @@ def error_text(result, code: str,
     return f'{err.type} at {_line_name(err.lineno, before)}: {line}' if line else err.type
 
 # %% ../nbs/05_maker.ipynb #415732f7
-_token_re = re.compile(r'(?:(?<![^\W_])-)?\d+(?:\.\d+)?|[^\W_]+')  # a number (signed unless a word or number comes right before), or a word
+# a number (with its sign, unless a word or number comes right before it), or a word
+_token_re = re.compile(r'(?:(?<![^\W_])-)?\d+(?:\.\d+)?|[^\W_]+')
 
 def content_tokens(value) -> tuple:
-    "What `value` says as an answer: its words and numbers, in order and lowercased, without spacing, punctuation or brackets"
+    "What `value` says as an answer: its words and numbers, in order and lowercased, without punctuation or brackets"
     return tuple(_token_re.findall(normalise_answer(value).lower()))
 
 def says_answer(value, answer: str, question: str = '') -> bool:
-    "Whether `value` gives `answer`: equal once normalised, or the same content tokens (an answer of punctuation alone must be equal)"
-    return answers_match(value, answer, question) or bool(tokens := content_tokens(answer)) and content_tokens(value) == tokens
+    "Whether `value` gives `answer`: equal once normalised, or with the same content tokens (which punctuation alone has not)"
+    if answers_match(value, answer, question): return True
+    return bool(tokens := content_tokens(answer)) and content_tokens(value) == tokens
 
 # %% ../nbs/05_maker.ipynb #401aeac7
 def _squash(text: str) -> str: return ' '.join(text.split())
 
 def solutions_by_question(cases: list, examples: list) -> list:
-    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, else by content tokens that name it alone"
+    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, else by its content tokens"
     written, by_tokens = {_squash(q): s for q, s in cases}, {content_tokens(q): s for q, s in cases}
     keys = [content_tokens(e.question) for e in examples]
-    return [written.get(_squash(e.question)) or (by_tokens.get(k) if keys.count(k) == 1 else None) for e, k in zip(examples, keys)]
+    unique = lambda k: by_tokens.get(k) if keys.count(k) == 1 else None  # tokens that name one example alone
+    return [written.get(_squash(e.question)) or unique(k) for e, k in zip(examples, keys)]
 
 # %% ../nbs/05_maker.ipynb #dd14fa4e
 STAGES = ('propose', 'verify', 'wrap')  # the stages of a making run, in order
@@ -287,7 +291,7 @@ def _written_values(tests: str) -> list:
     for node in ast.walk(ast.parse(tests)):
         if isinstance(node, (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.UnaryOp)):
             try: values.append(ast.literal_eval(node))
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): pass  # not a literal, such as `(a, b)`
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): pass  # not a literal: `(a, b)`
     return values
 
 def _without_merged(tests: str, source: str) -> str:
@@ -375,10 +379,12 @@ def answer_variable(code: str) -> str:
     return 'ans' if 'ans' in names or not names else names[-1]
 
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
-    "([UseCase, ...], None, seconds of the slowest) if every example has a use case that answers it, else (None, why not, None)"
+    "([UseCase, ...], None, seconds the slowest took) if every example has a use case that answers it, else (None, why not, None)"
     use_cases, seconds = [], []
     for i, (e, solution) in enumerate(zip(examples, solutions_by_question(cases, examples)), 1):
-        if solution is None: return None, f'there is no use case for question {i} ({_squash(e.question)[:60]}...): write it after "Question:" as it was given', None
+        if solution is None:
+            return None, (f'there is no use case for question {i} ({_squash(e.question)[:60]}...): '
+                          'write it after "Question:" as it was given'), None
         var = answer_variable(solution)
         run = sandbox.run(source + '\n\n' + solution, names=(var,))
         if not run.ok: return None, f'the use case of question {i} fails: {error_text(run, source + chr(10) * 2 + solution)}', None
@@ -411,7 +417,7 @@ TIMEOUT_FACTOR, TIMEOUT_FLOOR, TIMEOUT_CAP = 10, 5.0, 60.0  # a tool's call time
 
 def call_timeout(slowest: float,  # seconds the slowest verified call took
                  cap: float = TIMEOUT_CAP) -> float:  # the most it may be, in seconds
-    "A tool's call timeout: `TIMEOUT_FACTOR` times its slowest verified call, at least `TIMEOUT_FLOOR` and at most `cap` seconds"
+    "A tool's call timeout: `TIMEOUT_FACTOR` times its slowest verified call, at least `TIMEOUT_FLOOR`, at most `cap` seconds"
     return round(min(cap, max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * slowest)), 1)
 
 # %% ../nbs/05_maker.ipynb #c6de857b

@@ -72,13 +72,13 @@ class ToolUser:
                  sandbox: Sandbox | None = None,  # where the calls run (None: the library's shared sandbox)
                  repairs: int = 2,  # fixes allowed when the call code fails
                  samples: int = 1,  # calls sampled per question; more than 1 votes on the executed answers
-                 timeout: float | None = None,  # seconds a call may run (None: the tool's own call timeout, else the sandbox's)
+                 timeout: float | None = None,  # seconds a call may run (None: the tool's own, else the sandbox's)
                  **params):  # request parameters, e.g. temperature=0.7 when sampling
         self.tool, self.user, self.sandbox = tool, user or Model('user'), sandbox or shared_sandbox()
         self.repairs, self.samples, self.params = repairs, samples, params
         self.timeout = tool.timeout if timeout is None else checked_timeout(timeout)
-        which = ('the timeout given' if timeout is not None else f'the call timeout of tool {tool.name!r}, measured when it was made'
-                 if tool.timeout else "the sandbox's timeout")
+        which = ('the timeout given' if timeout is not None else
+                 f'the call timeout of tool {tool.name!r}, measured when it was made' if tool.timeout else "the sandbox's timeout")
         self.limit = f'{which}; use_tool(..., timeout=SECONDS) allows more'  # what a timeout's error says
 
     def _sample_params(self, i: int) -> dict:
