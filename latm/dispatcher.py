@@ -646,8 +646,8 @@ def _task(self: Solver, task: str, examples,
     check_name(task, 'task name (it names the tool)')
     split = {k: v for k, v in dict(k_train=train, k_valid=valid).items() if v is not None}
     if isinstance(examples, Task):
-        if split: raise SolveError(f'Task {examples.name!r} carries its own split: give no train or valid count with it, '
-                                   'or give its examples as a list.')
+        if split: raise SolveError(f'Task {examples.name!r} carries its own split: give no train or valid count '
+                                   'with it, or give its examples as a list.')
         split = dict(k_train=examples.k_train, k_valid=examples.k_valid, valid_at=examples.valid_at)
         examples = examples.examples
     given, kept = load_examples(examples) if examples is not None else [], self.candidates.examples(task)
@@ -839,7 +839,7 @@ def models(self: Solver) -> list:
 
 @patch
 def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8,
-               progress: bool = True, train: int | None = None, valid: int | None = None) -> list:  # split: as for `solve`
+               progress: bool = True, train: int | None = None, valid: int | None = None) -> list:  # as for `solve`
     "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
     batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid)
     return run_async(batch, models=self.models)

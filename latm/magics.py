@@ -357,8 +357,8 @@ def split_solve_line(line: str) -> tuple:
             value, _, rest = rest.partition(' ')
             if not value: raise LatmError(f'{flag} needs a value, e.g. {flag} {SOLVE_OPTIONS[flag]}.')
             opts[flag[2:]], rest = value, rest.lstrip()
-        else: raise LatmError(f'Unknown option {flag}: %solve takes -v, --examples NAME, --task NAME, --train K and --valid K '
-                              'before the question.')
+        else: raise LatmError(f'Unknown option {flag}: %solve takes -v, --examples NAME, --task NAME, --train K and '
+                              '--valid K before the question.')
     for k in ('train', 'valid'):
         try: opts[k] = opts[k] and whole_number()(opts[k])
         except argparse.ArgumentTypeError as e: raise LatmError(f'--{k}: {e}.') from None

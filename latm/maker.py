@@ -160,7 +160,7 @@ def _line_name(n: int, before: int) -> str:
 SANDBOX_LIMIT = "the sandbox's timeout; Sandbox(timeout=SECONDS) allows more"
 
 def error_text(result, code: str,
-               before: int = 0,  # lines of `code` before the model's own (a tool's source): line numbers count from its own
+               before: int = 0,  # lines of `code` before the model's own (a tool's): line numbers count from its own
                limit: str = SANDBOX_LIMIT) -> str:  # the time limit the code ran under, and how to raise it
     "What went wrong in a failed sandbox run, as the model should hear it"
     if result.timed_out:
@@ -184,7 +184,7 @@ def content_tokens(value) -> tuple:
     return tuple(_token_re.findall(normalise_answer(value).lower()))
 
 def says_answer(value, answer: str, question: str = '') -> bool:
-    "Whether `value` gives `answer`: equal once normalised, or with the same content tokens (which punctuation alone has not)"
+    "Whether `value` gives `answer`: equal once normalised, or with the same content tokens (punctuation alone has none)"
     if answers_match(value, answer, question): return True
     return bool(tokens := content_tokens(answer)) and content_tokens(value) == tokens
 
@@ -192,7 +192,7 @@ def says_answer(value, answer: str, question: str = '') -> bool:
 def _squash(text: str) -> str: return ' '.join(text.split())
 
 def solutions_by_question(cases: list, examples: list) -> list:
-    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, else by its content tokens"
+    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, else by content"
     written, by_tokens = {_squash(q): s for q, s in cases}, {content_tokens(q): s for q, s in cases}
     keys = [content_tokens(e.question) for e in examples]
     unique = lambda k: by_tokens.get(k) if keys.count(k) == 1 else None  # tokens that name one example alone
@@ -379,7 +379,7 @@ def answer_variable(code: str) -> str:
     return 'ans' if 'ans' in names or not names else names[-1]
 
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
-    "([UseCase, ...], None, seconds the slowest took) if every example has a use case that answers it, else (None, why not, None)"
+    "([UseCase, ...], None, seconds the slowest took) if every example has a use case answering it, else (None, why not, None)"
     use_cases, seconds = [], []
     for i, (e, solution) in enumerate(zip(examples, solutions_by_question(cases, examples)), 1):
         if solution is None:
@@ -417,7 +417,7 @@ TIMEOUT_FACTOR, TIMEOUT_FLOOR, TIMEOUT_CAP = 10, 5.0, 60.0  # a tool's call time
 
 def call_timeout(slowest: float,  # seconds the slowest verified call took
                  cap: float = TIMEOUT_CAP) -> float:  # the most it may be, in seconds
-    "A tool's call timeout: `TIMEOUT_FACTOR` times its slowest verified call, at least `TIMEOUT_FLOOR`, at most `cap` seconds"
+    "A tool's call timeout: `TIMEOUT_FACTOR` times its slowest verified call, from `TIMEOUT_FLOOR` to `cap` seconds"
     return round(min(cap, max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * slowest)), 1)
 
 # %% ../nbs/05_maker.ipynb #c6de857b
