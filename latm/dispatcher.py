@@ -639,14 +639,22 @@ class Solver:
 
 # %% ../nbs/07_dispatcher.ipynb #9cad2d99
 @patch
-def _task(self: Solver, task: str, examples) -> Task:
-    "The task to make a tool for: `examples`, then the answered candidates of `task`"
+def _task(self: Solver, task: str, examples,
+          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
+          valid: int | None = None) -> Task:  # examples its unit tests come from (None: a `Task`'s split, else 3)
+    "The task to make a tool for: `examples` (a `Task` keeps its split), then the answered candidates of `task`"
     check_name(task, 'task name (it names the tool)')
+    split = {k: v for k, v in dict(k_train=train, k_valid=valid).items() if v is not None}
+    if isinstance(examples, Task):
+        if split: raise SolveError(f'Task {examples.name!r} carries its own split: give no train or valid count '
+                                   'with it, or give its examples as a list.')
+        split = dict(k_train=examples.k_train, k_valid=examples.k_valid, valid_at=examples.valid_at)
+        examples = examples.examples
     given, kept = load_examples(examples) if examples is not None else [], self.candidates.examples(task)
     if not given and not kept:
         raise SolveError(f'No examples for task {task!r}: give examples, or label kept questions with candidates.add(question, answer, task={task!r}).')
     seen = {e.question for e in given}
-    return Task(task, given + [e for e in kept if e.question not in seen])
+    return Task(task, given + [e for e in kept if e.question not in seen], **split)
 
 @patch
 def _store(self: Solver, tool: Tool, task: Task) -> tuple:
@@ -665,18 +673,24 @@ def _maker(self: Solver, task: Task) -> ToolMaker:
 @patch
 def make(self: Solver,
          task: str,  # the task's name, which names the tool
-         examples=None) -> Tool:  # its examples (any form `load_examples` reads); None: its answered candidates only
+         examples=None,  # its examples (a `Task`, or what `load_examples` reads); None: its answered candidates only
+         train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
+         valid: int | None = None) -> Tool:  # examples its unit tests come from (None: a `Task`'s split, else 3)
     "Make, store and dispatch to a tool for `task`; ToolMakingError if making fails"
-    t = self._task(task, examples)
+    t = self._task(task, examples, train, valid)
     return self._store(self._maker(t).make(), t)[0]
 
 # %% ../nbs/07_dispatcher.ipynb #9bd0e546
 @patch
-def _begin(self: Solver, question: str, examples, task: str | None) -> tuple:
+def _begin(self: Solver, question: str, examples, task: str | None,
+           train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
     "(Solution, the Task to make a tool for if no tool applies, or None), checking the arguments first"
     if not (isinstance(question, str) and question.strip()): raise SolveError('solve() needs a question: give a non-empty string.')
+    if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
     if examples is not None and task is None: raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); the name names its tool.')
-    new = self._task(task, examples) if examples is not None and task not in self.tools else None
+    if examples is None and (train, valid) != (None, None):
+        raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
+    new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
     return Solution(question, 'direct', task=task), new
 
 def _attempt(maker: ToolMaker) -> tuple:
@@ -733,10 +747,13 @@ def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name]
 def solve(self: Solver,
           question: str,
           examples=None,  # examples of the question's task (any form `load_examples` reads): a tool is made first if no tool applies
-          task: str | None = None) -> Solution:  # the task's name: names a tool made for it, labels a kept candidate; a stored tool's name skips dispatch
+          task: str | None = None,  # the task's name: names a tool made for it, labels a kept candidate; a stored tool's name skips dispatch
+          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
+          valid: int | None = None) -> Solution:  # examples its unit tests come from (None: a `Task`'s split, else 3)
     "Answer `question` with the stored tool of its task; else make one from `examples`; else (or if the tool fails) answer directly and keep the question"
     started = time.perf_counter()
-    s, new = self._begin(question, examples, task)
+    s, new = self._begin(question, examples, task, train, valid)
+    task = s.task  # a `Task` given as the examples names it
     try: d = None if task in self.tools else self.dispatcher.dispatch(question)
     except LatmError as e: d = e
     name = self._named(s, d)
@@ -760,10 +777,12 @@ def _making_lock(self: Solver, task: str) -> asyncio.Lock:
     return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
 
 @patch
-async def asolve(self: Solver, question: str, examples=None, task: str | None = None) -> Solution:
+async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
+                 train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
     "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
     started = time.perf_counter()
-    s, new = self._begin(question, examples, task)
+    s, new = self._begin(question, examples, task, train, valid)
+    task = s.task
     try: d = None if task in self.tools else await self.dispatcher.adispatch(question)
     except LatmError as e: d = e
     name = self._named(s, d)
@@ -792,15 +811,17 @@ async def asolve_many(self: Solver,
                       examples=None,  # examples of one new task the questions may belong to, as for `solve`
                       task: str | None = None,
                       concurrency: int = 8,  # questions in flight at once
-                      progress: bool = True) -> list:  # show a progress bar
+                      progress: bool = True,  # show a progress bar
+                      train: int | None = None,  # examples the maker proposes from, as for `solve`
+                      valid: int | None = None) -> list:  # examples its unit tests come from
     "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
     check_concurrency(concurrency)
     if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
-    if questions: self._begin(questions[0], examples, task)  # examples and task name that cannot work fail here, once
+    if questions: self._begin(questions[0], examples, task, train, valid)  # arguments that cannot work fail here, once
     gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
     async def one(q):
         async with gate:
-            try: s = await self.asolve(q, examples, task)
+            try: s = await self.asolve(q, examples, task, train, valid)
             except LatmError as e: s = Solution(q, 'direct', task=task, errors=[f'{type(e).__name__}: {e}'])
         bar.update(1)
         return s
@@ -817,9 +838,11 @@ def models(self: Solver) -> list:
     return list({id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values())
 
 @patch
-def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8, progress: bool = True) -> list:
+def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8,
+               progress: bool = True, train: int | None = None, valid: int | None = None) -> list:  # as for `solve`
     "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
-    return run_async(lambda: self.asolve_many(questions, examples, task, concurrency, progress), models=self.models)
+    batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid)
+    return run_async(batch, models=self.models)
 
 def solutions_frame(solutions: list) -> pd.DataFrame:
     "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"
@@ -832,6 +855,8 @@ def solve(question: str,
           examples=None,  # examples of its task, to make a tool from if none applies
           task: str | None = None,  # the task's name
           library=None,  # a `ToolLibrary` or its folder (None: the default library)
+          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
+          valid: int | None = None,  # examples its unit tests come from (None: a `Task`'s split, else 3)
           **kwargs) -> Solution:  # passed to `Solver`: models, sandbox, dispatcher settings
     "Answer `question` with the functional cache of `library`; see `Solver.solve`"
-    return Solver(library, **kwargs).solve(question, examples, task)
+    return Solver(library, **kwargs).solve(question, examples, task, train, valid)

@@ -75,6 +75,7 @@ class Tool:
     tests: str = ''  # unit tests that call `entry_point` and assert
     provenance: Provenance = field(default_factory=Provenance)
     version: int = 1
+    timeout: float | None = None  # seconds a call may run, measured when the tool was made (None: the sandbox's)
 
     def __post_init__(self):
         self.use_cases = [u if isinstance(u, UseCase) else UseCase(**u) for u in self.use_cases]

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .models import LatmError, Model, Usage, tags, add_costs
 from .tasks import normalise_answer
-from .sandbox import Sandbox
+from .sandbox import Sandbox, checked_timeout
 from .maker import extract_code, error_text, answer_variable, NoCodeError
 from .library import Tool, shared_sandbox
 
@@ -72,9 +72,14 @@ class ToolUser:
                  sandbox: Sandbox | None = None,  # where the calls run (None: the library's shared sandbox)
                  repairs: int = 2,  # fixes allowed when the call code fails
                  samples: int = 1,  # calls sampled per question; more than 1 votes on the executed answers
+                 timeout: float | None = None,  # seconds a call may run (None: the tool's own, else the sandbox's)
                  **params):  # request parameters, e.g. temperature=0.7 when sampling
         self.tool, self.user, self.sandbox = tool, user or Model('user'), sandbox or shared_sandbox()
         self.repairs, self.samples, self.params = repairs, samples, params
+        self.timeout = tool.timeout if timeout is None else checked_timeout(timeout)
+        own = f'the call timeout of tool {tool.name!r}, measured when it was made'
+        which = 'the timeout given' if timeout is not None else own if tool.timeout else "the sandbox's timeout"
+        self.limit = f'{which}; use_tool(..., timeout=SECONDS) allows more'  # what a timeout's error says
 
     def _sample_params(self, i: int) -> dict:
         "Request parameters of sample `i`: a distinct seed, so samples (and the cache) differ"
@@ -89,7 +94,7 @@ class ToolUser:
     def _outcome(self, answer: Answer, code: str, full: str, var: str, run) -> str | None:
         "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
         answer.code, answer.stdout = code, run.stdout
-        if not run.ok: return error_text(run, full, before=full.count('\n') - code.count('\n'))
+        if not run.ok: return error_text(run, full, before=full.count('\n') - code.count('\n'), limit=self.limit)
         if var not in run.values: return 'the code does not set `ans`'
         answer.ans, answer.answer, answer.error = run.values[var], normalise_answer(run.values[var], answer.question), None
         return None
@@ -128,7 +133,7 @@ class ToolUser:
         while True:
             try: need, what = steps.send(got)
             except StopIteration as done: return done.value
-            if need == 'run': got = self.sandbox.run(what[0], names=what[1])
+            if need == 'run': got = self.sandbox.run(what[0], names=what[1], timeout=self.timeout)
             else:
                 try: got = self.user.chat(what, **self._sample_params(sample))
                 except LatmError as e: got = e
@@ -144,7 +149,7 @@ class ToolUser:
         while True:
             try: need, what = steps.send(got)
             except StopIteration as done: return done.value
-            if need == 'run': got = await self.sandbox.arun(what[0], names=what[1])
+            if need == 'run': got = await self.sandbox.arun(what[0], names=what[1], timeout=self.timeout)
             else:
                 try: got = await self.user.achat(what, **self._sample_params(sample))
                 except LatmError as e: got = e
