@@ -413,7 +413,8 @@ def wrap(self: ToolMaker, source: str, tests: str, entry: str) -> Tool:
     self._fail('wrap', why)
 
 # %% ../nbs/05_maker.ipynb #13232f2f
-TIMEOUT_FACTOR, TIMEOUT_FLOOR, TIMEOUT_CAP = 10, 5.0, 60.0  # a tool's call timeout: that many times its slowest verified call, within these seconds
+# a tool's call timeout: that many times its slowest verified call, within these seconds
+TIMEOUT_FACTOR, TIMEOUT_FLOOR, TIMEOUT_CAP = 10, 5.0, 60.0
 
 def call_timeout(slowest: float,  # seconds the slowest verified call took
                  cap: float = TIMEOUT_CAP) -> float:  # the most it may be, in seconds

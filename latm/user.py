@@ -78,7 +78,7 @@ class ToolUser:
         self.repairs, self.samples, self.params = repairs, samples, params
         self.timeout = tool.timeout if timeout is None else checked_timeout(timeout)
         own = f'the call timeout of tool {tool.name!r}, measured when it was made'
-        which = 'the timeout given' if timeout is not None else own if tool.timeout else "the sandbox's timeout"
+        which = 'the timeout given to the tool user' if timeout is not None else own if tool.timeout else "the sandbox's timeout"
         self.limit = f'{which}; use_tool(..., timeout=SECONDS) allows more'  # what a timeout's error says
 
     def _sample_params(self, i: int) -> dict:
