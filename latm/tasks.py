@@ -271,7 +271,7 @@ def _plain(ans) -> str:
     "`ans` as a string: lists and tuples joined by spaces, whole floats without `.0`"
     if isinstance(ans, (list, tuple)): return ' '.join(map(_plain, ans))
     if isinstance(ans, float) and ans.is_integer(): return str(int(ans))
-    if type(ans) is int and ans.bit_length() > 14_000: return str(decimal.Decimal(ans))  # `str` writes no int past 4,300 digits
+    if type(ans) is int and ans.bit_length() > 14_000: return str(decimal.Decimal(ans))  # `str` stops at 4,300 digits
     try: s = str(ans).strip()
     except ValueError:  # an int in a dict or set, past those 4,300 digits
         raise AnswerError(f'The answer holds an int in a dict or set too long to write; {_ASK_FORM}.') from None
