@@ -218,11 +218,12 @@ class ToolFunction:
 
     def _sandbox(self) -> Sandbox: return shared_sandbox() if self.sandbox is None else self.sandbox
 
-    def __call__(self, *args, **kwargs): return self._result(self._sandbox().run(call_code(self.tool, args, kwargs), names=('ans',)))
+    def __call__(self, *args, **kwargs):
+        return self._result(self._sandbox().run(call_code(self.tool, args, kwargs), names=('ans',), timeout=self.tool.timeout))
 
     async def acall(self, *args, **kwargs):
         "Call the function without blocking the event loop"
-        return self._result(await self._sandbox().arun(call_code(self.tool, args, kwargs), names=('ans',)))
+        return self._result(await self._sandbox().arun(call_code(self.tool, args, kwargs), names=('ans',), timeout=self.tool.timeout))
 
     def __repr__(self): return f'<{self.tool.entry_point} from tool {self.tool.name!r}, run in the sandbox>'
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, asdict
 
 from fastcore.basics import patch
 from .models import LatmError, Model, Usage, tags, add_costs
-from .tasks import Task, answers_match, normalise_answer
+from .tasks import AnswerError, Task, answers_match, normalise_answer
 from .sandbox import Sandbox
 from .library import Tool, UseCase, Provenance, shared_sandbox
 
@@ -213,11 +213,13 @@ class MakingProgress:
 class ToolMakingError(LatmError):
     "Making a tool failed at a stage after its bounded retries; keeps the whole transcript, and what the attempt cost"
     def __init__(self, task: str, stage: str, why: str, transcript: list, attempts: dict,
-                 usage: Usage | None = None, cost: float | None = 0.0):  # tokens and dollars spent before it failed
+                 usage: Usage | None = None, cost: float | None = 0.0,  # tokens and dollars spent before it failed
+                 endpoint_failed: bool = False):  # the model could not be asked: `why` says what to fix, not the model
         self.task, self.stage, self.why, self.transcript, self.attempts = task, stage, why, transcript, attempts
         self.usage, self.cost = usage or Usage(), cost
-        super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} attempt(s): {why.rstrip(".")}. '
-                         f'Nothing was stored; the transcript is in `.transcript`. Try more examples, a stronger maker model, or more retries.')
+        advice = '' if endpoint_failed else ' Try more examples, a stronger maker model, or more retries.'
+        super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} attempt(s): '
+                         f'{why.rstrip(".")}. Nothing was stored; the transcript is in `.transcript`.{advice}')
 
 # %% ../nbs/05_maker.ipynb #d0ecb09f
 class ToolMaker:
@@ -247,7 +249,8 @@ class ToolMaker:
         self._report(stage, f'asking {model.model}')
         try:
             with tags(task=self.task.name, tool=self.name): c = model.chat(self.messages)
-        except LatmError as e: raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts, self.usage, self.cost) from e
+        except LatmError as e:
+            raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts, self.usage, self.cost, endpoint_failed=True) from e
         self.messages.append({'role': 'assistant', 'content': c.text})
         self.usage = self.usage + c.usage
         self.cost = add_costs(self.cost, c.cost)
@@ -378,6 +381,11 @@ def answer_variable(code: str) -> str:
     names = [name for *_, name in targets]
     return 'ans' if 'ans' in names or not names else names[-1]
 
+def _shown(value, question: str) -> str:
+    "How a use case's value reads in a repair turn: its repr and what it normalises to, or why latm will not read it"
+    try: return f'{value!r}, which is {normalise_answer(value, question)!r}'
+    except AnswerError as e: return f'a value latm will not read ({e})'
+
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
     "([UseCase, ...], None, seconds the slowest took) if every example has a use case answering it, else (None, why not, None)"
     use_cases, seconds = [], []
@@ -390,7 +398,7 @@ def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) 
         if not run.ok: return None, f'the use case of question {i} fails: {error_text(run, source + chr(10) * 2 + solution)}', None
         if var not in run.values: return None, f'the use case of question {i} does not set `ans`', None
         if not says_answer(got := run.values[var], e.answer, e.question):
-            return None, f'the use case of question {i} gives {var} = {got!r}, which is {normalise_answer(got, e.question)!r}, not {e.answer!r}', None
+            return None, f'the use case of question {i} gives {var} = {_shown(got, e.question)}, not {e.answer!r}', None
         use_cases.append(UseCase(question=e.question, solution=solution, answer=e.answer))
         seconds.append(run.duration)
     return use_cases, None, max(seconds)
