@@ -6,10 +6,11 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 
 # %% auto #0
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'PAIRINGS', 'DEFAULT_MODELS', 'DEFAULT_EFFORT', 'EFFORTS', 'OPENAI_URL',
-           'FAMILIES', 'SAMPLING', 'PRICES_CHECKED', 'PRICES', 'ledger', 'config_file', 'configure', 'role_settings',
-           'Family', 'family_of', 'adapt_params', 'Price', 'price_for', 'Usage', 'add_costs', 'tags', 'UsageLedger',
-           'write_atomic', 'ResponseCache', 'Completion', 'Embeddings', 'Model', 'ModelError', 'connect_failure',
-           'explain_failure', 'answer_span', 'split_thinking']
+           'FAMILIES', 'SAMPLING', 'PRICES_CHECKED', 'PRICES', 'ledger', 'TYPICAL_CALLS', 'REASONING_TOKENS',
+           'config_file', 'configure', 'role_settings', 'Family', 'family_of', 'adapt_params', 'Price', 'price_for',
+           'Usage', 'add_costs', 'tags', 'UsageLedger', 'write_atomic', 'ResponseCache', 'Completion', 'Embeddings',
+           'Model', 'ModelError', 'ReplyCutOff', 'connect_failure', 'explain_failure', 'answer_span', 'split_thinking',
+           'cost_per_1000', 'rules', 'check_role', 'doctor']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
 import asyncio, contextlib, contextvars, hashlib, json, os, re, secrets, threading, time, tomllib, warnings, weakref
@@ -385,6 +386,9 @@ class ModelError(LatmError):
         self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, status
         super().__init__(f'The {model.role} model {model.model!r} at {model.base_url} failed: {why}. {todo}')
 
+class ReplyCutOff(ModelError):
+    "A reply stopped at the token limit (`finish_reason: length`): not an answer, and not code to fix"
+
 def connect_failure(e: BaseException) -> OSError | None:
     "The system's reason the server could not be reached (refused, unknown host), if aiohttp's error for that is in `e`'s chain"
     seen = []  # a chain can loop back on itself
@@ -494,12 +498,12 @@ def _from_cache(self: Model, request: dict, on_text) -> Completion | None:
     return Completion(hit['text'], Usage(**hit['usage']), 0.0, 0.0, self.model, self.role, cache_hit=True)
 
 @patch
-def _cut_off(self: Model, usage: Usage) -> ModelError:
+def _cut_off(self: Model, usage: Usage) -> ReplyCutOff:
     "The error for a reply that reached the token limit"
     env, thought = f'LATM_{self.role.upper()}', f', {usage.reasoning_tokens} of them thinking' if usage.reasoning_tokens else ''
     raise_it = f'Raise {env}_MAX_TOKENS (now {self.max_tokens})' if self.max_tokens else f"Set {env}_MAX_TOKENS above the server's default limit"
     lower = f', or lower {env}_REASONING_EFFORT (now {self.reasoning_effort})' if self.family.reasoning_effort and self.reasoning_effort else ''
-    return ModelError(self, f"the reply was cut off at the token limit (finish_reason 'length', {usage.completion_tokens} output tokens{thought})",
+    return ReplyCutOff(self, f"the reply was cut off at the token limit (finish_reason 'length', {usage.completion_tokens} output tokens{thought})",
                       f'{raise_it}{lower}.')
 
 @patch
@@ -571,3 +575,60 @@ async def aembed(self: Model, texts: list, **params) -> Embeddings:
     t0 = time.perf_counter()
     try: return _embedding_result(self, await self.aclient.embeddings.create(model=self.model, input=list(texts), encoding_format='float', **params), t0)
     except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
+
+# %% ../nbs/01_models.ipynb #511a5b4e
+TYPICAL_CALLS = {  # role: (calls, prompt tokens, output tokens per call), per 1,000 questions
+    'maker': (3, 1500, 500), 'verifier': (2, 3000, 700), 'user': (1000, 1200, 120), 'dispatcher': (1000, 800, 10), 'embedder': (1000, 60, 0)}
+REASONING_TOKENS = {'none': 0, 'minimal': 50, 'low': 250, 'medium': 1000, 'high': 3000, 'xhigh': 6000}  # thinking per call, a guess
+
+def cost_per_1000(m: Model) -> float | None:
+    "Estimated dollars `m`'s role costs per 1,000 questions at `PRICES` (None: the model's price is unknown)"
+    calls, prompt, output = TYPICAL_CALLS[m.role]
+    thinking = REASONING_TOKENS.get(m.reasoning_effort, 0) if m.family.reasoning_effort and m.role != 'embedder' else 0
+    cost = Usage(prompt, output + thinking, reasoning_tokens=thinking).cost(m.model)
+    return None if cost is None else calls * cost
+
+def rules(m: Model) -> str:
+    "The request rules `m` is sent under, in a few words"
+    f = m.family
+    if m.role == 'embedder': return 'embeddings'
+    return ', '.join([f.name, 'sampling' if f.sampling else 'no temperature', f.max_tokens] +
+                     ([f'reasoning_effort={m.reasoning_effort}'] if f.reasoning_effort and m.reasoning_effort else []))
+
+# %% ../nbs/01_models.ipynb #1782035c
+def _served(m: Model) -> list | None:
+    "The models `m`'s server lists (None: it serves no list)"
+    try: return m.list_models()
+    except ModelError as e:
+        if e.status != 404: raise
+        return None
+
+def _answers(m: Model):
+    "One embedding, or a chat of one token, from `m`"
+    if m.role == 'embedder': return m.embed(['ok'])
+    try: m.chat([{'role': 'user', 'content': 'Say ok.'}], max_tokens=1)
+    except ReplyCutOff: pass  # it answered, up to its one token
+
+def check_role(role: str) -> tuple:
+    "(a row of what `role` will use and how its checks went, its problems as lines that say what to fix)"
+    m = Model(role, max_retries=0, cache=False, ledger=UsageLedger())
+    row = dict(role=role, model=m.model, endpoint=m.base_url, rules=rules(m), key='set' if m.api_key else 'not set',
+               server='-', model_listed='-', answers='-', cost_per_1000_questions=cost_per_1000(m))
+    try:
+        served = _served(m)
+        row['server'] = 'ok'
+        row['model_listed'] = 'no list' if served is None else 'yes' if m.model in served else 'no'
+        if row['model_listed'] == 'no':
+            return row, [f"{role}: the server at {m.base_url} does not list the model {m.model!r} (it lists {', '.join(served[:8]) or 'none'}). "
+                         f"Set LATM_{role.upper()}_MODEL to one it has."]
+        _answers(m)
+        row['answers'] = 'ok'
+    except ModelError as e:
+        row['server' if row['server'] == '-' else 'answers'] = 'failed'
+        return row, [f'{role}: {e}']
+    return row, []
+
+def doctor(roles=ROLES) -> tuple:
+    "Check every role's endpoint: (a DataFrame with a row per role, the problems as lines that say what to fix)"
+    checked = [check_role(r) for r in roles]
+    return pd.DataFrame([row for row, _ in checked]).set_index('role'), [p for _, found in checked for p in found]
