@@ -7,7 +7,7 @@ Docs: https://latm-dev.github.io/latm/cli.html.md"""
 # %% auto #0
 __all__ = ['SURFACES', 'API_ADVICE', 'DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'as_commands', 'checked_name', 'run_job', 'library_at',
            'emit', 'task_from', 'make', 'read_questions', 'use', 'tools', 'live_endpoint', 'replay_tools',
-           'dispatch_questions', 'answer_live', 'demo', 'demo_in']
+           'dispatch_questions', 'answer_live', 'demo', 'demo_in', 'doctor_command']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
 import argparse, json, keyword, os, re, sys, tempfile, time, warnings
@@ -236,3 +236,17 @@ def demo_in(library: ToolLibrary, args) -> int:
             'with the user model and compare the accuracy with the paper.')
     if args.json: print(json.dumps(result, indent=1, default=str))
     return 0
+
+# %% ../nbs/10_cli.ipynb #e0d73a37
+from .models import doctor, PRICES_CHECKED
+
+def doctor_command(args) -> int:
+    "Check every role's endpoint, key, model and a one-token call; say what each role costs per 1,000 questions"
+    table, problems = doctor()
+    if args.json: print(json.dumps({'roles': table.reset_index().to_dict('records'), 'problems': problems}, indent=1, default=str))
+    else:
+        costs = ['unknown' if pd.isna(c) else f'${c:.4f}' for c in table.cost_per_1000_questions]
+        print(table.assign(cost_per_1000_questions=costs).to_string())
+        print(f'\nCosts are estimates from typical token counts at the prices of {PRICES_CHECKED}; see latm.models.TYPICAL_CALLS.')
+    for p in problems: print(f'latm doctor: {p}', file=sys.stderr)
+    return 1 if problems else 0

@@ -84,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('name', nargs='?', help='the tool (show, rm) or the .py file to write (export)')
     t.add_argument('--library', help=library_help)
 
+    command('doctor', 'latm.cli:doctor_command', "check each role's endpoint, key and model, and what it costs per 1,000 questions",
+            "Check every role's endpoint, key, model and a one-token call; say what each role costs per 1,000 questions")
+
     b = sub.add_parser('bench', help="reproduce the paper's table on an endpoint (LATM vs CoT vs direct), or measure latm's own overhead",
                        description='Accuracy, tokens, cost and break-even per task and method, written as a table, CSV and plot, resumable; '
                                    "or, with --overhead, latm's own cost here (see the Benchmarks chapter).")

@@ -342,6 +342,20 @@ def latm(self: LatmMagics, line: str = ''):
         print(f'usage this session: {len(ledger)} calls')
         return ledger.totals()
 
+# %% ../nbs/08_magics.ipynb #0ebfebbf
+from .models import doctor
+
+_latm_settings = LatmMagics.latm
+
+@patch
+def latm(self: LatmMagics, line: str = ''):
+    "Show latm's settings and usage, or set them: `%latm ROLE.SETTING=VALUE ...`, `%latm library=PATH`; `%latm doctor` checks every endpoint"
+    if line.split() != ['doctor']: return _latm_settings(self, line)
+    with one_line_errors():
+        table, problems = doctor()
+        for p in problems: print(f'latm doctor: {p}', file=sys.stderr)
+        return table
+
 # %% ../nbs/08_magics.ipynb #534aec71
 SOLVE_OPTIONS = {'--examples': 'my_examples', '--task': 'my_task', '--train': '3', '--valid': '3'}  # option -> an example value
 

@@ -65,6 +65,8 @@ class Prompts:
 PAPER_PROMPTS = Prompts()
 
 # %% ../nbs/05_maker.ipynb #643aff87
+from .models import answer_span
+
 class NoCodeError(LatmError):
     "A model reply that holds no Python code"
 
@@ -77,17 +79,21 @@ def _parses(code: str) -> bool:
     return True
 
 def code_blocks(reply: str) -> list:
-    "The Python code blocks in `reply`, as (start, end, code) triples; where the reply tags its Python, an untagged block that does not parse (its output, say) is not code"
-    found = [(m.start(), m.end(), m.group('lang').lower(), m.group('code').strip('\n')) for m in _fence_re.finditer(reply or '') if m.group('lang').lower() in _PY_TAGS]
+    "The Python code blocks in `reply`'s answer (never its thinking), as (start, end, code) triples; where the reply tags its Python, an untagged block that does not parse (its output, say) is not code"
+    reply = reply or ''
+    found = [(m.start(), m.end(), m.group('lang').lower(), m.group('code').strip('\n')) for m in _fence_re.finditer(reply, *answer_span(reply))
+             if m.group('lang').lower() in _PY_TAGS]
     tagged = any(lang for _, _, lang, _ in found)
     return [(start, end, code) for start, end, lang, code in found if lang or not tagged or _parses(code)]
 
 def extract_code(reply: str) -> str:
-    "All Python code in `reply`, or NoCodeError"
+    "All Python code in `reply`'s answer (never its thinking), or NoCodeError"
     if blocks := [code for *_, code in code_blocks(reply) if code.strip()]: return '\n\n'.join(blocks)
+    start, end = answer_span(reply or '')
+    answer = (reply or '')[start:end]
     try:
-        tree = ast.parse(reply or '')
-        if any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in tree.body): return reply.strip()
+        tree = ast.parse(answer)
+        if any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in tree.body): return answer.strip()
     except SyntaxError: pass
     raise NoCodeError(f'the reply has no Python code block: {(reply or "")[:200]!r}')
 
