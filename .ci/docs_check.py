@@ -28,10 +28,12 @@ from urllib.parse import unquote, urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = tomllib.loads((ROOT / 'pyproject.toml').read_text())['project'].get('urls', {}).get('Repository', '').rstrip('/')
+URLS = 'els => els.map(e => e.src || e.href)'  # the addresses of scripts and styles, in the page
+LOADED = 'els => els.map(e => [e.src, e.complete && e.naturalWidth > 0])'  # each image: its address, whether it loaded
 PLOTS = {'bench.html': "the benchmark's plot"}  # pages that must show a plot (an image that loaded)
 # What must never reach a page: logs and tracebacks of the build machine, and its folders
 LEAKS = [(re.compile(r'Traceback \(most recent call last\):\s*\n\s*File "(?!<)'), 'a Python traceback'),
-         (re.compile(r'\b(BrokenPipeError|ConnectionResetError|ConnectionAbortedError)\b'), "a server's disconnect log"),
+         (re.compile(r'\b(BrokenPipe|ConnectionReset|ConnectionAborted)Error\b'), "a server's disconnect log"),
          (re.compile(r'Exception (occurred during processing of request|ignored in)'), 'an error log of a thread')]
 _own = {str(ROOT), str(Path.home()), tempfile.gettempdir()}  # this machine's checkout, home and temporary folder
 LOCAL = re.compile(r'(?<![\w.$~-])(/(work|root|tmp|home|Users)/|/private/var/|/var/folders/|[A-Z]:\\Users\\'
@@ -39,6 +41,10 @@ LOCAL = re.compile(r'(?<![\w.$~-])(/(work|root|tmp|home|Users)/|/private/var/|/v
 FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
 SKIP = {'genindex.html', 'search.html'}  # Sphinx's generated index and search pages: loaded, not content-checked
+
+def around(text: str, m) -> str:
+    "`text` around match `m`, for a failure message"
+    return f'...{text[max(0, m.start() - 80):m.end() + 160]}...' if m else ''
 
 class Results:
     def __init__(self): self.passed, self.failed = 0, []
@@ -109,13 +115,12 @@ def main():
             ok &= r.check(not errs, f'{rel}: console errors: {errs[:3]}')
             ok &= r.check(not failed_req, f'{rel}: failed requests: {failed_req[:3]}')
             ok &= r.check(not off_site, f'{rel}: requests to other hosts (a CDN?): {off_site[:3]}')
-            assets = page.locator('script[src], link[rel="stylesheet"][href]').evaluate_all(
-                'els => els.map(e => e.src || e.href)')
-            ok &= r.check(all(urlparse(u).hostname == '127.0.0.1' for u in assets),
-                          f'{rel}: scripts or styles from other hosts: {[u for u in assets if urlparse(u).hostname != "127.0.0.1"][:3]}')
-            if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():  # the widget runtime ran
-                ok &= r.check(page.evaluate('typeof window.requirejs === "function"'), f'{rel}: widget state but no RequireJS')
-                ok &= r.check(page.locator('script[src*="embed-amd"]').count() == 1, f'{rel}: widget state but no html-manager')
+            assets = page.locator('script[src], link[rel="stylesheet"]').evaluate_all(URLS)
+            off = [u for u in assets if urlparse(u).hostname != '127.0.0.1']
+            ok &= r.check(not off, f'{rel}: scripts or styles from other hosts: {off[:3]}')
+            if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():  # the widget runtime:
+                ok &= r.check(page.evaluate('typeof window.requirejs === "function"'), f'{rel}: no RequireJS')
+                ok &= r.check(page.locator('script[src*="embed-amd"]').count() == 1, f'{rel}: no html-manager')
             ok &= content_clean(rel)
             page.screenshot(path=str(shots / (rel.replace('/', '__').removesuffix('.html') + '.png')), full_page=True)
             return ok
@@ -126,22 +131,20 @@ def main():
             links = page.locator('a[href]').evaluate_all('els => els.map(e => [e.href, e.getAttribute("rel") || ""])')
             for href, _ in links:
                 m = re.match(re.escape(REPO) + r'/(blob|edit|tree|raw)/[^/]+/([^?#]*)', href) if REPO else None
-                if m: ok &= r.check((ROOT / unquote(m.group(2))).exists(), f'{rel}: link to {href}: no {m.group(2)} in the repository')
+                if m: ok &= r.check((ROOT / unquote(m.group(2))).exists(), f'{rel}: {href}: no such file')
             if (src := manifest.get(rel, {}).get('source')):
                 edit = [h for h, k in links if 'edit' in k.split()]
-                ok &= r.check(edit and all(h.endswith('/' + src) for h in edit), f'{rel}: edit link {edit} does not name {src}')
+                ok &= r.check(edit and all(h.endswith('/' + src) for h in edit), f'{rel}: edit link {edit} not {src}')
             outputs = '\n'.join(page.locator('div.cell_output').all_inner_texts())
             for pat, what in LEAKS:
-                m = pat.search(outputs)
-                ok &= r.check(not m, f'{rel}: a cell output shows {what}: ...{outputs[max(0, m.start() - 80):m.end() + 160] if m else ""}...')
-            ok &= r.check(not page.locator('div.cell_output .output.traceback, div.cell_output .output.error').count(),
-                          f'{rel}: a cell output is an error')
+                ok &= r.check(not (m := pat.search(outputs)), f'{rel}: an output shows {what}: {around(outputs, m)}')
+            errors = page.locator('div.cell_output .output.traceback, div.cell_output .output.error').count()
+            ok &= r.check(not errors, f'{rel}: {errors} cell output(s) are errors')
             text = page.locator('article').inner_text() if page.locator('article').count() else ''
-            m = LOCAL.search(text)
-            ok &= r.check(not m, f'{rel}: shows a local path: ...{text[max(0, m.start() - 80):m.end() + 80] if m else ""}...')
-            imgs = page.locator('article img').evaluate_all('els => els.map(e => [e.currentSrc || e.src, e.complete && e.naturalWidth > 0])')
-            ok &= r.check(all(good for _, good in imgs), f'{rel}: images that do not load: {[u for u, good in imgs if not good][:3]}')
-            if rel in PLOTS: ok &= r.check(any(good for _, good in imgs), f'{rel}: does not show {PLOTS[rel]}')
+            ok &= r.check(not (m := LOCAL.search(text)), f'{rel}: shows a local path: {around(text, m)}')
+            imgs = page.locator('article img').evaluate_all(LOADED)
+            ok &= r.check(all(g for _, g in imgs), f'{rel}: images that do not load: {[u for u, g in imgs if not g]}')
+            if rel in PLOTS: ok &= r.check(any(g for _, g in imgs), f'{rel}: does not show {PLOTS[rel]}')
             return ok
 
         # 1. every page loads cleanly, with clean content
@@ -179,9 +182,9 @@ def main():
                 f'{len(chapters)} chapters and {len(guides)} guides')
         pages_listed = [t.split('#')[0] for t in targets]
         titles = [t.strip() for t in links.all_inner_texts()]
-        r.check(len(set(pages_listed)) == len(pages_listed), 'sidebar lists a page twice: '
-                f'{sorted({p for p in pages_listed if pages_listed.count(p) > 1})}')
-        r.check(len(set(titles)) == len(titles), f'sidebar lists a title twice: {sorted({t for t in titles if titles.count(t) > 1})}')
+        twice = lambda xs: sorted({x for x in xs if xs.count(x) > 1})
+        r.check(not twice(pages_listed), f'sidebar lists a page twice: {twice(pages_listed)}')
+        r.check(not twice(titles), f'sidebar lists a title twice: {twice(titles)}')
         for i, want in enumerate(targets):
             page.goto(base + 'index.html')
             page.locator('.sidebar-tree a.reference.internal').nth(i).click()

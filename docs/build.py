@@ -39,10 +39,12 @@ WIDGETS = BUILD / 'widgets'  # docs/conf.py adds it to the static files: the wid
 # npm package: (version, the tarball's sha512 as npm's `dist.integrity`, the files of the package the site serves).
 # html-manager 1.0.x renders ipywidgets 8 (controls 2.0.0 models); its embed bundle is an AMD module, so RequireJS too.
 WIDGET_JS = {
-    '@jupyter-widgets/html-manager': ('1.0.15', 'sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvF'
-                                      'i//SABeNz1yp47bCrJ3CQA==', r'dist/(embed-amd\.js|embed\.js\.LICENSE\.txt|\w+\.(eot|svg|ttf|woff2?))'),
-    'requirejs': ('2.3.8', 'sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==',
-                  r'require\.js'),
+    '@jupyter-widgets/html-manager': (
+        '1.0.15', 'sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==',
+        r'dist/(embed-amd\.js|embed\.js\.LICENSE\.txt|\w+\.(eot|svg|ttf|woff2?))'),  # the bundle and its fonts
+    'requirejs': (
+        '2.3.8', 'sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==',
+        r'require\.js'),
 }
 
 def _frontmatter_to_md(nb) -> None:
@@ -134,7 +136,7 @@ def build_one(src: Path, rel: str, timeout: int) -> int:
     # As nbdev-test does: Ctrl-C interrupts. A build started in the background (where SIGINT is ignored) would otherwise
     # hand the ignored SIGINT on to every process a notebook starts, and a lesson that interrupts one would fail.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    import warnings  # a warning's page shows what it says; the file of the build machine it was raised in means nothing there
+    import warnings  # a warning shows what it says; the build machine's file it was raised in means nothing on the page
     warnings.formatwarning = lambda message, category, *args, **kwargs: f'{category.__name__}: {message}\n'
     errors = []
 
@@ -198,7 +200,8 @@ def _title(text: str) -> str | None:
 
 def _module(nb: Path) -> str | None:
     "The module notebook `nb` exports (`default_exp`), if any"
-    m = re.search(r'^#\|\s*default_exp\s+(\S+)', '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells']), re.M)
+    cells = json.loads(nb.read_text())['cells']
+    m = re.search(r'^#\|\s*default_exp\s+(\S+)', '\n'.join(''.join(c['source']) for c in cells), re.M)
     return m and m.group(1)
 
 def add_pages_and_toc(nbs: list) -> None:
@@ -215,7 +218,7 @@ def add_pages_and_toc(nbs: list) -> None:
         head = f"# {fm['title']}\n\n" + (f"> {fm['description']}\n\n" if fm.get('description') else '') if fm.get('title') else ''
         (SRC / 'guides' / p.name).write_text(head + body.lstrip())
     titles = {_title(p.read_text()) for p in guides}
-    def entry(nb):  # a chapter whose title a guide has too is listed with its module, so no title is in the sidebar twice
+    def entry(nb):  # a chapter whose title a guide has too is listed with its module: no title is in the sidebar twice
         page = page_of(nb.relative_to(NBS).as_posix())
         title = _title('\n'.join(''.join(c['source']) for c in json.loads((SRC / f'{page}.ipynb').read_text())['cells']
                                if c['cell_type'] == 'markdown'))
@@ -236,8 +239,9 @@ def vendor_widget_js() -> None:
         tgz = cache / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"  # the name `npm pack` gives it
         if not tgz.exists():
             if not shutil.which('npm'): sys.exit(f'docs: npm is needed once, to fetch {name}@{version} for the widgets')
-            r = subprocess.run(['npm', 'pack', f'{name}@{version}', '--pack-destination', str(cache)], capture_output=True, text=True)
-            if r.returncode or not tgz.exists(): sys.exit(f'docs: npm pack {name}@{version} failed:\n{r.stderr[-2000:]}')
+            r = subprocess.run(['npm', 'pack', f'{name}@{version}', '--pack-destination', str(cache)],
+                               capture_output=True, text=True)
+            if r.returncode or not tgz.exists(): sys.exit(f'docs: npm pack {name}@{version} failed:\n{r.stderr[-999:]}')
         got = 'sha512-' + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
         if got != integrity:
             tgz.unlink()

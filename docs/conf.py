@@ -7,7 +7,8 @@ _proj = tomllib.loads((_root / 'pyproject.toml').read_text())['project']
 _repo = _proj.get('urls', {}).get('Repository', '').rstrip('/')
 # page -> its source file in the repository (nbs/00_testing.ipynb, docs/pages/cost.md), written by docs/build.py
 _manifest = _root / 'docs' / '_build' / 'manifest.json'
-_sources = {k.removesuffix('.html'): v['source'] for k, v in json.loads(_manifest.read_text()).items()} if _manifest.exists() else {}
+_pages = json.loads(_manifest.read_text()) if _manifest.exists() else {}
+_sources = {k.removesuffix('.html'): v['source'] for k, v in _pages.items()}
 
 project = 'latm'
 author = 'latm developers'
@@ -40,7 +41,7 @@ def _source_links(app, pagename, templatename, context, doctree):
     src = _sources.get(pagename)
     context['theme_source_edit_link'] = f'{_repo}/edit/main/{src}' if src and _repo else ''
     context['theme_source_view_link'] = f'{_repo}/blob/main/{src}' if src and _repo else ''
-    if not context['theme_source_view_link']: context['page_source_suffix'] = ''  # no links at all where there is no source
+    if not src: context['page_source_suffix'] = ''  # no links at all where there is no source (the index, search)
 
 def setup(app):
     app.connect('html-page-context', _source_links)
