@@ -9,19 +9,42 @@ Serves docs/_build/html on 127.0.0.1 and, in /usr/bin/chromium (never a download
   signature (the symbol's name followed by its highlighted `def`/`class`) where the notebook exports code; no chapter
   may carry the build's error box;
 - on every guide page (docs/pages): a title and body text;
+- on every page: each link into the repository (show_doc's "source", Furo's "edit"/"view source") names a file that
+  exists in this checkout, and the page's own edit link names the file it is made from; no cell output shows a Python
+  traceback of a real file (the sandbox's reports of model code, `File "<code>"`, are content), an error output, a
+  server's BrokenPipeError/ConnectionResetError log or a warning that escaped a thread; no text shows a machine's
+  local paths (/work/, /root/, /tmp/, /home/, /Users/, the checkout's or the home folder's own path); every image
+  loads, and the Benchmarks chapter shows the benchmark's plot;
+- the sidebar lists no page twice, by link or by title;
 - saves a full-page screenshot of every page, and of the home page at phone width, into the folder it prints.
-Requests to other hosts are blocked (the check runs offline) and listed.
+Requests to other hosts are blocked (the check runs offline) and fail the page that made them: scripts and styles,
+the widget runtime (RequireJS, @jupyter-widgets/html-manager) included, must be served by the site itself.
 Ends with 'N passed, N failed'; exit status 1 if anything failed.
 Usage: python .ci/docs_check.py [SITE_DIR] [--shots DIR] [--chromium PATH]
 """
-import argparse, functools, http.server, json, re, sys, threading
+import argparse, functools, http.server, json, re, sys, tempfile, threading, tomllib
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
+REPO = tomllib.loads((ROOT / 'pyproject.toml').read_text())['project'].get('urls', {}).get('Repository', '').rstrip('/')
+URLS = 'els => els.map(e => e.src || e.href)'  # the addresses of scripts and styles, in the page
+LOADED = 'els => els.map(e => [e.src, e.complete && e.naturalWidth > 0])'  # each image: its address, whether it loaded
+PLOTS = {'bench.html': "the benchmark's plot"}  # pages that must show a plot (an image that loaded)
+# What must never reach a page: logs and tracebacks of the build machine, and its folders
+LEAKS = [(re.compile(r'Traceback \(most recent call last\):\s*\n\s*File "(?!<)'), 'a Python traceback'),
+         (re.compile(r'\b(BrokenPipe|ConnectionReset|ConnectionAborted)Error\b'), "a server's disconnect log"),
+         (re.compile(r'Exception (occurred during processing of request|ignored in)'), 'an error log of a thread')]
+_own = {str(ROOT), str(Path.home()), tempfile.gettempdir()}  # this machine's checkout, home and temporary folder
+LOCAL = re.compile(r'(?<![\w.$~-])(/(work|root|tmp|home|Users)/|/private/var/|/var/folders/|[A-Z]:\\Users\\'
+                   + ''.join('|' + re.escape(p) + r'(?=[/\\])' for p in sorted(_own) if len(p) > 1) + ')')
 FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
 SKIP = {'genindex.html', 'search.html'}  # Sphinx's generated index and search pages: loaded, not content-checked
+
+def around(text: str, m) -> str:
+    "`text` around match `m`, for a failure message"
+    return f'...{text[max(0, m.start() - 80):m.end() + 160]}...' if m else ''
 
 class Results:
     def __init__(self): self.passed, self.failed = 0, []
@@ -61,7 +84,8 @@ def main():
     guides = [p for p in pages if p.startswith('guides/')]
     chapters = [p for p in pages if p not in guides and p != 'index.html' and p not in SKIP]
     mf = site.parent / 'manifest.json'  # written by docs/build.py: which pages come from notebooks that export code
-    exports = {k: v['exports'] for k, v in json.loads(mf.read_text()).items()} if mf.exists() else {}
+    manifest = json.loads(mf.read_text()) if mf.exists() else {}
+    exports = {k: v['exports'] for k, v in manifest.items()}
     srv, base, statuses = serve(site)
     r, external = Results(), set()
     print(f'docs check: {len(pages)} pages of {site} at {base}, in {a.chromium}', flush=True)
@@ -69,8 +93,10 @@ def main():
         browser = pw.chromium.launch(executable_path=a.chromium, headless=True, args=FLAGS)
         ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
         def block(route):
-            if urlparse(route.request.url).hostname != '127.0.0.1': external.add(route.request.url); return route.abort()
+            if urlparse(route.request.url).hostname != '127.0.0.1':
+                external.add(route.request.url); off_site.append(route.request.url); return route.abort()
             route.continue_()
+        off_site = []
         ctx.route('**/*', block)
         page = ctx.new_page()
         console, failed_req = [], []
@@ -80,7 +106,7 @@ def main():
         page.on('response', lambda s: s.status >= 400 and urlparse(s.url).hostname == '127.0.0.1' and failed_req.append(f'{s.url} ({s.status})'))
 
         def visit(rel):
-            console.clear(); failed_req.clear()
+            console.clear(); failed_req.clear(); off_site.clear()
             resp = page.goto(urljoin(base, rel), wait_until='load')
             page.wait_for_load_state('networkidle')
             ok = r.check(resp is not None and resp.status == 200, f'{rel}: HTTP {resp and resp.status}')
@@ -88,10 +114,40 @@ def main():
                     and 'net::ERR_FAILED' not in t]  # blocked off-site requests are listed separately
             ok &= r.check(not errs, f'{rel}: console errors: {errs[:3]}')
             ok &= r.check(not failed_req, f'{rel}: failed requests: {failed_req[:3]}')
+            ok &= r.check(not off_site, f'{rel}: requests to other hosts (a CDN?): {off_site[:3]}')
+            assets = page.locator('script[src], link[rel="stylesheet"]').evaluate_all(URLS)
+            off = [u for u in assets if urlparse(u).hostname != '127.0.0.1']
+            ok &= r.check(not off, f'{rel}: scripts or styles from other hosts: {off[:3]}')
+            if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():  # the widget runtime:
+                ok &= r.check(page.evaluate('typeof window.requirejs === "function"'), f'{rel}: no RequireJS')
+                ok &= r.check(page.locator('script[src*="embed-amd"]').count() == 1, f'{rel}: no html-manager')
+            ok &= content_clean(rel)
             page.screenshot(path=str(shots / (rel.replace('/', '__').removesuffix('.html') + '.png')), full_page=True)
             return ok
 
-        # 1. every page loads cleanly
+        def content_clean(rel):
+            "Links into the repository name files that exist; no leaked logs, tracebacks or local paths; images load"
+            ok = True
+            links = page.locator('a[href]').evaluate_all('els => els.map(e => [e.href, e.getAttribute("rel") || ""])')
+            for href, _ in links:
+                m = re.match(re.escape(REPO) + r'/(blob|edit|tree|raw)/[^/]+/([^?#]*)', href) if REPO else None
+                if m: ok &= r.check((ROOT / unquote(m.group(2))).exists(), f'{rel}: {href}: no such file')
+            if (src := manifest.get(rel, {}).get('source')):
+                edit = [h for h, k in links if 'edit' in k.split()]
+                ok &= r.check(edit and all(h.endswith('/' + src) for h in edit), f'{rel}: edit link {edit} not {src}')
+            outputs = '\n'.join(page.locator('div.cell_output').all_inner_texts())
+            for pat, what in LEAKS:
+                ok &= r.check(not (m := pat.search(outputs)), f'{rel}: an output shows {what}: {around(outputs, m)}')
+            errors = page.locator('div.cell_output .output.traceback, div.cell_output .output.error').count()
+            ok &= r.check(not errors, f'{rel}: {errors} cell output(s) are errors')
+            text = page.locator('article').inner_text() if page.locator('article').count() else ''
+            ok &= r.check(not (m := LOCAL.search(text)), f'{rel}: shows a local path: {around(text, m)}')
+            imgs = page.locator('article img').evaluate_all(LOADED)
+            ok &= r.check(all(g for _, g in imgs), f'{rel}: images that do not load: {[u for u, g in imgs if not g]}')
+            if rel in PLOTS: ok &= r.check(any(g for _, g in imgs), f'{rel}: does not show {PLOTS[rel]}')
+            return ok
+
+        # 1. every page loads cleanly, with clean content
         print('docs check: loading every page', flush=True)
         for rel in pages: visit(rel)
 
@@ -124,6 +180,11 @@ def main():
         targets = [urljoin(base + 'index.html', h) for h in links.evaluate_all('els => els.map(e => e.getAttribute("href"))')]
         r.check(len(targets) >= len(chapters) + len(guides), f'sidebar lists {len(targets)} links, the site has '
                 f'{len(chapters)} chapters and {len(guides)} guides')
+        pages_listed = [t.split('#')[0] for t in targets]
+        titles = [t.strip() for t in links.all_inner_texts()]
+        twice = lambda xs: sorted({x for x in xs if xs.count(x) > 1})
+        r.check(not twice(pages_listed), f'sidebar lists a page twice: {twice(pages_listed)}')
+        r.check(not twice(titles), f'sidebar lists a title twice: {twice(titles)}')
         for i, want in enumerate(targets):
             page.goto(base + 'index.html')
             page.locator('.sidebar-tree a.reference.internal').nth(i).click()

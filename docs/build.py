@@ -10,15 +10,21 @@ Pipeline (all offline):
 3. Sphinx + MyST-NB (theme: Furo) renders the processed notebooks, with their stored outputs, and the markdown pages
    in `docs/pages/` into `docs/_build/html`.
 
+The site is published, so its pages show what a reader's machine would show, not the build machine: the build's
+temporary folder, home and checkout are written as `$TMPDIR`, `~` and `.` in cell outputs, and a warning shows its
+category and message, not the file of the build machine it was raised in. The JavaScript that renders widgets
+(RequireJS and `@jupyter-widgets/html-manager`'s embed bundle, from npm, pinned by version and checksum, fetched
+once into `docs/_build/npm`) is served from the site itself, never from a CDN.
+
 Why Sphinx + MyST-NB: both are maintained by established projects (Sphinx, Executable Books), install from PyPI with
 no binaries to download, and MyST-NB renders notebook code cells, stream/rich outputs and `show_doc`'s markdown outputs
 as real page content (headings, tables, highlighted signatures). MyST-NB could execute notebooks itself, but running
 them through execnb reproduces `nbdev-test`'s directives and flags exactly, so the site shows what the tests ran.
 
 A notebook that fails to execute fails the build, naming the notebook and printing its traceback.
-Usage: python docs/build.py [--jobs N] [--only GLOB]
+Usage: python docs/build.py [--jobs N]
 """
-import argparse, json, os, re, shutil, subprocess, sys, time
+import argparse, base64, hashlib, json, os, re, shutil, signal, subprocess, sys, tarfile, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from fastcore.xtras import working_directory
@@ -28,6 +34,18 @@ DOCS = ROOT / 'docs'
 BUILD = DOCS / '_build'
 EXEC, SRC, HTML = BUILD / 'executed', BUILD / 'src', BUILD / 'html'
 PAGES = DOCS / 'pages'
+WIDGETS = BUILD / 'widgets'  # docs/conf.py adds it to the static files: the widget runtime, served by the site itself
+
+# npm package: (version, the tarball's sha512 as npm's `dist.integrity`, the files of the package the site serves).
+# html-manager 1.0.x renders ipywidgets 8 (controls 2.0.0 models); its embed bundle is an AMD module, so RequireJS too.
+WIDGET_JS = {
+    '@jupyter-widgets/html-manager': (
+        '1.0.15', 'sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==',
+        r'dist/(embed-amd\.js|embed\.js\.LICENSE\.txt|\w+\.(eot|svg|ttf|woff2?))'),  # the bundle and its fonts
+    'requirejs': (
+        '2.3.8', 'sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==',
+        r'require\.js'),
+}
 
 def _frontmatter_to_md(nb) -> None:
     "nbdev turns the `# Title` + `> summary` cell into a raw Quarto front-matter cell; turn it back into a heading"
@@ -76,6 +94,24 @@ def _for_sphinx(c: dict, page: str, site: str) -> None:
             if md is not None:  # show_doc output: drop its `---` rule (docutils allows rules only between sections)
                 o['data']['text/markdown'] = fix_links(re.sub(r'^-{3,}\s*$', '', ''.join(md), flags=re.M).strip())
 
+def _local_paths() -> list:
+    "(pattern, shown instead) for the build machine's temporary folder, checkout and home, the longest path first"
+    places = {tempfile.gettempdir(): '$TMPDIR', str(ROOT): '.', str(Path.home()): '~'}
+    places |= {os.path.realpath(p): v for p, v in places.items()}  # e.g. macOS: /var/folders/... is /private/var/...
+    return [(re.compile(r'(?<![\w./~$-])' + re.escape(p.rstrip('/')) + r'(?=[/\\\'"\s:)]|$)'), v)
+            for p, v in sorted(places.items(), key=lambda pv: -len(pv[0])) if len(p.rstrip('/')) > 1]
+
+def _without_local_paths(o: dict, places: list) -> None:
+    "Write the build machine's folders in output `o`'s text as a reader's page shows them (`$TMPDIR/...`, `~/...`)"
+    def fix(t):
+        t = ''.join(t) if isinstance(t, list) else t
+        for pat, v in places: t = pat.sub(lambda m: v, t)
+        return t
+    if 'text' in o: o['text'] = fix(o['text'])
+    if 'traceback' in o: o['traceback'] = [fix(t) for t in o['traceback']]
+    for mime, v in o.get('data', {}).items():
+        if mime.startswith('text/') and isinstance(v, (str, list)): o['data'][mime] = fix(v)
+
 def _banner(nb, what: str, err: str) -> None:
     "Put a visible error box under the chapter's title"
     err = re.sub(r'\x1b\[[0-9;]*m', '', err)[-3000:]
@@ -97,6 +133,11 @@ def build_one(src: Path, rel: str, timeout: int) -> int:
     flags = cfg.tst_flags.split() if isinstance(cfg.tst_flags, str) else list(cfg.tst_flags or [])
     os.environ['IN_TEST'] = '1'
     sys.path.insert(0, str(cfg.config_path))
+    # As nbdev-test does: Ctrl-C interrupts. A build started in the background (where SIGINT is ignored) would otherwise
+    # hand the ignored SIGINT on to every process a notebook starts, and a lesson that interrupts one would fail.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import warnings  # a warning shows what it says; the build machine's file it was raised in means nothing on the page
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f'{category.__name__}: {message}\n'
     errors = []
 
     # 1. execute, cwd = the notebook's folder (nbs/), skipping what nbdev-test skips
@@ -121,8 +162,10 @@ def build_one(src: Path, rel: str, timeout: int) -> int:
             _NoShowDoc()(nb)
     nb = json.loads(nb2str(nb))
     _frontmatter_to_md(nb)
-    page = page_of(rel)
-    for c in nb['cells']: _for_sphinx(c, page, f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/')
+    page, places = page_of(rel), _local_paths()
+    for c in nb['cells']:
+        _for_sphinx(c, page, f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/')
+        for o in c.get('outputs', []): _without_local_paths(o, places)
     for what, err in reversed(errors): _banner(nb, what, err)
     nb.setdefault('metadata', {}).setdefault('kernelspec', {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'})
     for i, c in enumerate(nb['cells']):  # valid nbformat: nbdev's working keys out, ids in
@@ -150,6 +193,17 @@ def build_all(nbs: list, jobs: int, timeout: int) -> list:
     with ThreadPoolExecutor(jobs) as ex: res = list(ex.map(run, nbs))
     return [rel for rel, ok in res if not ok]
 
+def _title(text: str) -> str | None:
+    "The title of a guide (front matter) or a chapter (its first `# ` heading)"
+    m = re.search(r'^title:\s*(.+)$', text, re.M) if text.startswith('---') else re.search(r'^# (.+)$', text, re.M)
+    return m and m.group(1).strip().strip('"\'')
+
+def _module(nb: Path) -> str | None:
+    "The module notebook `nb` exports (`default_exp`), if any"
+    cells = json.loads(nb.read_text())['cells']
+    m = re.search(r'^#\|\s*default_exp\s+(\S+)', '\n'.join(''.join(c['source']) for c in cells), re.M)
+    return m and m.group(1)
+
 def add_pages_and_toc(nbs: list) -> None:
     "Copy docs/pages/*.md into the site and put the table of contents (guides, then chapters) on the home page"
     import yaml
@@ -163,12 +217,42 @@ def add_pages_and_toc(nbs: list) -> None:
         body = re.sub(r'\]\(\.\./([^)#\s]+\.ipynb)', lambda l: f'](../{page_of(l.group(1))}.ipynb', body)
         head = f"# {fm['title']}\n\n" + (f"> {fm['description']}\n\n" if fm.get('description') else '') if fm.get('title') else ''
         (SRC / 'guides' / p.name).write_text(head + body.lstrip())
-    chapters = [page_of(s.relative_to(NBS).as_posix()) for s in nbs if s.name != 'index.ipynb']
+    titles = {_title(p.read_text()) for p in guides}
+    def entry(nb):  # a chapter whose title a guide has too is listed with its module: no title is in the sidebar twice
+        page = page_of(nb.relative_to(NBS).as_posix())
+        title = _title('\n'.join(''.join(c['source']) for c in json.loads((SRC / f'{page}.ipynb').read_text())['cells']
+                               if c['cell_type'] == 'markdown'))
+        return f'{title} (latm.{_module(nb)}) <{page}>' if title in titles and _module(nb) else page
+    chapters = [entry(s) for s in nbs if s.name != 'index.ipynb']
     toc = (['```{toctree}', ':caption: Guides', ':maxdepth: 1', ''] + [f'guides/{p.stem}' for p in guides] + ['```', '',
            '```{toctree}', ':caption: Chapters (API and examples)', ':maxdepth: 1', ''] + chapters + ['```'])
     idx = json.loads((SRC / 'index.ipynb').read_text())
     idx['cells'].append({'cell_type': 'markdown', 'id': 'docs-toc', 'metadata': {}, 'source': '\n'.join(toc)})
     (SRC / 'index.ipynb').write_text(json.dumps(idx, indent=1))
+
+def vendor_widget_js() -> None:
+    "Put the widget runtime (WIDGET_JS) into WIDGETS, from npm tarballs checked against their pinned sha512"
+    cache = BUILD / 'npm'
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(WIDGETS, ignore_errors=True)
+    for name, (version, integrity, files) in WIDGET_JS.items():
+        tgz = cache / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"  # the name `npm pack` gives it
+        if not tgz.exists():
+            if not shutil.which('npm'): sys.exit(f'docs: npm is needed once, to fetch {name}@{version} for the widgets')
+            r = subprocess.run(['npm', 'pack', f'{name}@{version}', '--pack-destination', str(cache)],
+                               capture_output=True, text=True)
+            if r.returncode or not tgz.exists(): sys.exit(f'docs: npm pack {name}@{version} failed:\n{r.stderr[-999:]}')
+        got = 'sha512-' + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
+        if got != integrity:
+            tgz.unlink()
+            sys.exit(f'docs: {tgz.name} has checksum {got}, not the pinned {integrity}; removed it, run again')
+        dest = WIDGETS / name.split('/')[-1]
+        with tarfile.open(tgz) as tar:
+            for m in tar.getmembers():
+                rel = m.name.removeprefix('package/')
+                if m.isfile() and re.fullmatch(files, rel):
+                    (dest / Path(rel).name).parent.mkdir(parents=True, exist_ok=True)
+                    (dest / Path(rel).name).write_bytes(tar.extractfile(m).read())
 
 def sphinx() -> int:
     shutil.rmtree(HTML, ignore_errors=True)
@@ -195,10 +279,13 @@ def main():
     print(f'docs: executing and processing {len(nbs)} notebooks of {NBS} ({a.jobs} at a time)', flush=True)
     failed = build_all(nbs, a.jobs, a.timeout or int(get_config().get('cell_timeout', 600)))
     add_pages_and_toc(nbs)
-    manifest = {page_of(n.relative_to(NBS).as_posix()) + '.html': {'notebook': n.relative_to(NBS).as_posix(),
-                'exports': any(re.search(r'^#\|\s*default_exp\b', ''.join(c['source']), re.M)
-                                for c in json.loads(n.read_text())['cells'])} for n in nbs}
-    (BUILD / 'manifest.json').write_text(json.dumps(manifest, indent=1))  # for .ci/docs_check.py
+    # each page's source file in the repository, for the "edit"/"view source" links (docs/conf.py) and the browser check
+    manifest = {page_of(n.relative_to(NBS).as_posix()) + '.html': {'source': n.relative_to(ROOT).as_posix(),
+                'exports': _module(n) is not None} for n in nbs}
+    manifest |= {f'guides/{p.stem}.html': {'source': p.relative_to(ROOT).as_posix(), 'exports': False}
+                 for p in PAGES.glob('*.md')}
+    (BUILD / 'manifest.json').write_text(json.dumps(manifest, indent=1))
+    vendor_widget_js()
     print('docs: rendering with Sphinx + MyST-NB', flush=True)
     if sphinx(): sys.exit('docs: FAILED: sphinx-build failed')
     print(f'docs: built {len(nbs)} notebooks and {len(list(PAGES.glob("*.md")))} pages into {HTML.relative_to(ROOT)} in {time.time()-t:.0f}s')
