@@ -244,7 +244,7 @@ def split_usetool_line(line: str) -> tuple:
         if flag in ('-v', '--verbose'): opts['verbose'] = True
         elif flag in ('--user', '--concurrency'):
             value, _, rest = rest.partition(' ')
-            if not value: raise LatmError(f'{flag} needs a value, e.g. {flag} {"gpt-4o-mini" if flag == "--user" else "16"}.')
+            if not value: raise LatmError(f'{flag} needs a value, e.g. {flag} {"gpt-5.4-mini" if flag == "--user" else "16"}.')
             opts[flag[2:]], rest = value, rest.lstrip()
         else: raise LatmError(f'Unknown option {flag}: %usetool takes -v, --user MODEL and --concurrency N before the tool name.')
     name, _, question = rest.partition(' ')
@@ -327,7 +327,7 @@ def latm(self: LatmMagics, line: str = ''):
     with one_line_errors('-v' in line.split()):
         for word in [w for w in line.split() if w != '-v']:
             key, eq, value = word.partition('=')
-            if not eq: raise LatmError(f'{word!r} is not a setting: write ROLE.SETTING=VALUE (e.g. maker.model=gpt-4o) or library=PATH.')
+            if not eq: raise LatmError(f'{word!r} is not a setting: write ROLE.SETTING=VALUE (e.g. maker.model=gpt-5.4) or library=PATH.')
             if key == 'library':
                 self.unbind_library()
                 self.library_path, self._library, self._solver = value or None, None, None
