@@ -267,7 +267,7 @@ class Dispatcher:
                  mode: str = 'embedding',  # 'embedding', 'llm' (the paper's dispatcher) or 'hybrid'
                  embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `default_embedder()`: the local model if installed, else hashed words)
                  model: Model | None = None,  # the dispatcher model for 'llm' and 'hybrid' (None: `Model('dispatcher')`)
-                 threshold: float | None = None,  # score below which the answer is none (None: calibrated from the tools)
+                 threshold: float | None = None,  # score below which the answer is none (None: calibrated from the tools and the negatives)
                  template_weight: float = 0.3,  # share of the score that is template overlap rather than embedding similarity
                  negatives: list | None = None,  # questions of no tool's task, for calibration (None: `negative_questions()`; []: none)
                  band: float = 0.05,  # hybrid: ask the model when the best score is this close to the threshold...
