@@ -706,6 +706,10 @@ def results_table(figures: dict) -> pd.DataFrame:
     "The overhead benchmark's figures as one table, each against its baseline from the same run"
     rows = _sandbox_rows(figures) + _batch_rows(figures)
     for r in figures.get('dispatcher', {}).get('accuracy', []):
-        rows.append((f"dispatcher, {r['level']}, {r['note']}", f"{r['tool_picked']:.1f}% tool picked",
-                     f"{r['none_said']:.1f}% none said"))
+        if r['settings'] == 'leave-one-task-out':
+            rows.append((f"dispatcher, {r['level']} tasks, {r['tools']} tools, leave-one-task-out",
+                         f"{r['tool_picked']:.1f}% tool picked", f"{r['none_said']:.1f}% none said"))
+    for r in figures.get('dispatcher', {}).get('speed', []):
+        rows.append((f"dispatcher, {r['mode']}", f"{r['median_ms']:.1f} ms per question",
+                     'mean over the batch' if 'batches' in r['mode'] else 'median, one question at a time'))
     return pd.DataFrame(rows, columns=['figure', 'measured', 'against'])
