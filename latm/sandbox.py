@@ -12,10 +12,10 @@ __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CA
            'check_depth', 'CappedWriter', 'policy_import', 'Timeout', 'describe_error', 'run_code', 'seccomp_program',
            'load_seccomp', 'readable_paths', 'apply_landlock', 'set_limits', 'probe_limits', 'start_timer', 'answer',
            'run_child', 'write_frame', 'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call',
-           'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'capabilities',
-           'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers', 'serve_call', 'serve', 'bwrap_prefix',
-           'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned', 'windows_job',
-           'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
+           'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'open_children', 'kill_strays', 'clean_up',
+           'capabilities', 'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers', 'serve_call', 'serve',
+           'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned',
+           'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
 import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
@@ -446,10 +446,26 @@ def remove_tree(path: str):
         shutil.rmtree(path)
     except (OSError, RecursionError): pass  # what its owner cannot remove stays
 
-def clean_up(child: Child, root: str, folders: list):
-    "Reap `child`, then empty `root` and its scratch `folders`, making again any of them the code removed; OSError if something stays"
+def open_children() -> int | None:
+    "This process's list of its children in /proc, opened once to be read again after every call (Landlock hides /proc later); None where there is none"
+    if not sys.platform.startswith('linux') or LIBC.prctl(36, 1, 0, 0, 0): return None  # PR_SET_CHILD_SUBREAPER: orphans of a call come here
+    try: return os.open(f'/proc/self/task/{os.getpid()}/children', os.O_RDONLY)
+    except OSError: return None
+
+def kill_strays(children: int, keep=()):
+    "Kill and reap every child of this process but the pids in `keep`: what a call's child left, re-parented here when it died"
+    for _ in range(1000):  # a stray may fork while it is being killed: look again until none is left
+        strays = {int(pid) for pid in os.pread(children, 1 << 16, 0).split()} - set(keep)
+        if not strays: return
+        for pid in strays:
+            try: os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
+            except OSError: pass
+
+def clean_up(child: Child, root: str, folders: list, children: int | None = None, keep=()):
+    "Reap `child` and kill what it left (if `children` is open), then empty `root` and its scratch `folders`, making again any the code removed; OSError if something stays"
     try: os.waitpid(child.pid, 0)
     except ChildProcessError: pass  # reaped already, when it died without a result
+    if children is not None: kill_strays(children, keep)
     empty_folder(root, keep={os.path.basename(folder) for folder in folders})
     for folder in folders:
         if os.path.isdir(folder): empty_folder(folder)
@@ -483,6 +499,7 @@ def _own_user_namespace():
 
 def drop_privileges(root: str) -> str:
     "Leave this process, and what it will fork, no capabilities and no way to gain one; hand `root` to it; say how"
+    if LIBC is None: raise OSError(errno.ENOSYS, 'capabilities are Linux only')
     if os.geteuid() == 0:
         empty_bounding_set()
         os.chown(root, NOBODY, NOBODY)
@@ -560,7 +577,7 @@ def serve():
     for name in [*(settings['allowed'] or DEFAULT_ALLOWED), *IMPLEMENTATION_MODULES, *PRELOADED]:  # while the worker can read them all
         try: __import__(name)
         except Exception: pass
-    root, fork = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-'), pick_fork()  # before Landlock, which hides /proc
+    root, fork, children = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-'), pick_fork(), open_children()  # before Landlock, which hides /proc
     try:
         program, report = probe_layers(settings, root)
         write_frame(out, json.dumps(report).encode())
@@ -571,7 +588,7 @@ def serve():
         fork_next = lambda: fork_child(settings, folders[child.scratch == folders[0]], program, devnull, fork)  # the folder `child` is not in
         while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call's data ends with `serve_call`
             answered = time.monotonic()
-            try: clean_up(child, root, folders)
+            try: clean_up(child, root, folders, children, keep={spare.pid} if spare else ())
             except OSError: return  # the code left what cannot be removed even so: this worker ends, without a word, and latm replaces it
             child = spare or fork_next()
     finally: remove_tree(root)  # all in it; the root itself only where Landlock is off (latm removes it)
