@@ -12,10 +12,10 @@ __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CA
            'check_depth', 'CappedWriter', 'policy_import', 'Timeout', 'describe_error', 'run_code', 'seccomp_program',
            'load_seccomp', 'readable_paths', 'apply_landlock', 'set_limits', 'probe_limits', 'start_timer', 'answer',
            'run_child', 'write_frame', 'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call',
-           'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'capabilities',
-           'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers', 'serve_call', 'serve', 'bwrap_prefix',
-           'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned', 'windows_job',
-           'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
+           'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'open_children', 'kill_strays',
+           'capabilities', 'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers', 'serve_call', 'serve',
+           'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned',
+           'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
 import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
@@ -161,25 +161,30 @@ def run_code(code: str, names: list, allowed: list | None, output_limit: int) ->
     return dict(result, stdout=out.getvalue(), stderr=err.getvalue())
 
 # %% ../nbs/02_sandbox.ipynb #5fb16590
-ALLOWED_CALLS = (  # what pure-Python computation, its imports, its threads and asyncio's event loop need; every other call fails with EPERM
-    'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2', 'lseek', 'close', 'close_range',
-    'open', 'openat', 'creat', 'stat', 'fstat', 'lstat', 'newfstatat', 'statx', 'access', 'faccessat', 'faccessat2', 'readlink', 'readlinkat',
-    'getdents64', 'getcwd', 'chdir', 'fchdir', 'mkdir', 'mkdirat', 'rmdir', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'link',
-    'linkat', 'symlink', 'symlinkat', 'truncate', 'ftruncate', 'fsync', 'fdatasync', 'flock', 'fadvise64', 'sendfile', 'copy_file_range',
-    'dup', 'dup2', 'dup3', 'pipe', 'pipe2', 'umask', 'brk', 'mmap', 'munmap', 'mprotect', 'mremap', 'madvise', 'msync', 'mincore',
-    'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'rt_sigpending', 'rt_sigtimedwait', 'rt_sigsuspend', 'sigaltstack', 'restart_syscall',
-    'pause', 'setitimer', 'getitimer', 'alarm', 'nanosleep', 'clock_nanosleep', 'clock_gettime', 'clock_getres', 'gettimeofday', 'time',
-    'times', 'select', 'pselect6', 'poll', 'ppoll', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2',
-    'eventfd2', 'futex', 'set_robust_list', 'get_robust_list', 'rseq', 'set_tid_address', 'arch_prctl', 'sched_yield', 'sched_getaffinity',
-    'getcpu', 'getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getresuid', 'getresgid', 'getgroups', 'getpgid',
-    'getpgrp', 'getsid', 'getpriority', 'sched_getparam', 'sched_getscheduler', 'sched_get_priority_max', 'sched_get_priority_min', 'capget',
-    'getrlimit', 'getrusage', 'uname', 'sysinfo', 'getrandom', 'wait4', 'waitid', 'exit', 'exit_group',
-    'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown', 'getsockname', 'getpeername', 'getsockopt', 'setsockopt')
-ALLOWED_IOCTLS = (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)  # TCGETS (isatty), TIOCGWINSZ, FIONREAD, FIONBIO, FIONCLEX, FIOCLEX
-ALLOWED_FCNTLS = (0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030)  # dup, fd and status flags, record locks, OFD locks, F_DUPFD_CLOEXEC: not F_SETOWN
+ALLOWED_CALLS = (  # what pure-Python computation, its imports, threads and asyncio's loop need; all else: EPERM
+    'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2', 'lseek',
+    'close', 'close_range', 'open', 'openat', 'creat', 'stat', 'fstat', 'lstat', 'newfstatat', 'statx', 'access',
+    'faccessat', 'faccessat2', 'readlink', 'readlinkat', 'getdents64', 'getcwd', 'chdir', 'fchdir', 'mkdir',
+    'mkdirat', 'rmdir', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'link', 'linkat', 'symlink',
+    'symlinkat', 'truncate', 'ftruncate', 'fsync', 'fdatasync', 'flock', 'fadvise64', 'sendfile', 'copy_file_range',
+    'dup', 'dup2', 'dup3', 'pipe', 'pipe2', 'umask', 'brk', 'mmap', 'munmap', 'mprotect', 'mremap', 'madvise',
+    'msync', 'mincore', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'rt_sigpending', 'rt_sigtimedwait',
+    'rt_sigsuspend', 'sigaltstack', 'restart_syscall', 'pause', 'setitimer', 'getitimer', 'alarm', 'nanosleep',
+    'clock_nanosleep', 'clock_gettime', 'clock_getres', 'gettimeofday', 'time', 'times', 'select', 'pselect6',
+    'poll', 'ppoll', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2',
+    'eventfd2', 'futex', 'set_robust_list', 'get_robust_list', 'rseq', 'set_tid_address', 'arch_prctl',
+    'sched_yield', 'sched_getaffinity', 'getcpu', 'getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid',
+    'getegid', 'getresuid', 'getresgid', 'getgroups', 'getpgid', 'getpgrp', 'getsid', 'getpriority',
+    'sched_getparam', 'sched_getscheduler', 'sched_get_priority_max', 'sched_get_priority_min', 'capget',
+    'getrlimit', 'getrusage', 'uname', 'sysinfo', 'getrandom', 'wait4', 'waitid', 'exit', 'exit_group', 'sendto',
+    'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown', 'getsockname', 'getpeername',
+    'getsockopt', 'setsockopt')
+ALLOWED_IOCTLS = (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)  # TCGETS TIOCGWINSZ FIONREAD FIONBIO FIONCLEX FIOCLEX
+ALLOWED_FCNTLS = (0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030)  # dup, flags, record and OFD locks: not F_SETOWN
 ALLOWED_PRCTLS = (15, 16)  # PR_SET_NAME and PR_GET_NAME (a thread's name): not PR_SET_PDEATHSIG, PR_SET_DUMPABLE...
 PID_MARK = 0x3EADBEEF  # stands for the child's pid in the compiled filter (pids are below 2**22)
 
+# %% ../nbs/02_sandbox.ipynb #5a1c0e20
 def seccomp_program(folder: str | None = None) -> bytes:  # where the compiler may write its output for a moment
     "The child's seccomp filter (an allow-list) compiled to BPF, with `PID_MARK` where the child's own pid goes"
     import pyseccomp as sc
@@ -188,10 +193,13 @@ def seccomp_program(folder: str | None = None) -> bytes:  # where the compiler m
         try: f.add_rule(allow, call)
         except OSError: pass  # not a system call on this architecture
     f.add_rule(sc.ERRNO(errno.ENOSYS), 'clone3')  # glibc then falls back to `clone`, whose flags the filter can see
-    rules = [('clone', sc.Arg(0, sc.MASKED_EQ, 0x00010000, 0x00010000)), ('socketpair', sc.Arg(0, sc.EQ, socket.AF_UNIX)),
-             ('prlimit64', sc.Arg(0, sc.EQ, 0), sc.Arg(2, sc.EQ, 0))]  # a thread (CLONE_THREAD); reading its own limits
-    rules += [(call, sc.Arg(0, sc.EQ, PID_MARK)) for call in ('kill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo')]  # signals to itself
-    rules += [('ioctl', sc.Arg(1, sc.EQ, r)) for r in ALLOWED_IOCTLS] + [('fcntl', sc.Arg(1, sc.EQ, c)) for c in ALLOWED_FCNTLS]
+    rules = [('clone', sc.Arg(0, sc.MASKED_EQ, 0x00010000, 0x00010000)),  # a thread (CLONE_THREAD), not a process
+             ('socketpair', sc.Arg(0, sc.EQ, socket.AF_UNIX)),
+             ('prlimit64', sc.Arg(0, sc.EQ, 0), sc.Arg(2, sc.EQ, 0))]  # reading its own limits
+    signals = ('kill', 'tgkill', 'rt_sigqueueinfo', 'rt_tgsigqueueinfo')
+    rules += [(call, sc.Arg(0, sc.EQ, PID_MARK)) for call in signals]  # to itself only
+    rules += [('ioctl', sc.Arg(1, sc.EQ, r)) for r in ALLOWED_IOCTLS]
+    rules += [('fcntl', sc.Arg(1, sc.EQ, c)) for c in ALLOWED_FCNTLS]
     rules += [('prctl', sc.Arg(0, sc.EQ, option)) for option in ALLOWED_PRCTLS]
     for call, *args in rules: f.add_rule(allow, call, *args)  # libseccomp compares all 64 bits of each argument
     with tempfile.TemporaryFile(dir=folder) as file:
@@ -199,6 +207,7 @@ def seccomp_program(folder: str | None = None) -> bytes:  # where the compiler m
         file.seek(0)
         return file.read()
 
+# %% ../nbs/02_sandbox.ipynb #5a1c0e21
 LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == 'linux' else None  # the C library, opened once in the worker rather than in every child
 C_FORK = ctypes.PyDLL(None, use_errno=True).fork if LIBC else None  # the C library's fork, called with the GIL held (see the worker)
 if LIBC: LIBC.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong)  # declared once: each child's call converts less
@@ -446,51 +455,73 @@ def remove_tree(path: str):
         shutil.rmtree(path)
     except (OSError, RecursionError): pass  # what its owner cannot remove stays
 
-def clean_up(child: Child, root: str, folders: list):
-    "Reap `child`, then empty `root` and its scratch `folders`, making again any of them the code removed; OSError if something stays"
+def clean_up(child: Child, root: str, folders: list, children: int | None = None, keep=()):
+    "Reap `child` and what it left (`kill_strays`, where `children` is open); empty `root` and its `folders`; OSError if that fails"
     try: os.waitpid(child.pid, 0)
     except ChildProcessError: pass  # reaped already, when it died without a result
+    if children is not None: kill_strays(children, keep)
     empty_folder(root, keep={os.path.basename(folder) for folder in folders})
     for folder in folders:
         if os.path.isdir(folder): empty_folder(folder)
         else: os.mkdir(folder)
 
-# %% ../nbs/02_sandbox.ipynb #5a1c0e02
-NOBODY = 65534  # the uid and gid a worker started as root runs as: `nobody` on most systems, and the kernel's overflow id
+# %% ../nbs/02_sandbox.ipynb #5a1c0e24
+def open_children() -> int | None:
+    "This process's list of children in /proc, open to be read after every call (Landlock hides /proc later), or None"
+    if not sys.platform.startswith('linux') or LIBC.prctl(36, 1, 0, 0, 0): return None  # PR_SET_CHILD_SUBREAPER
+    try: return os.open(f'/proc/self/task/{os.getpid()}/children', os.O_RDONLY)
+    except OSError: return None
 
+def kill_strays(children: int, keep=()):
+    "Kill and reap every child of this process but the pids in `keep`: what a call left, re-parented here when it died"
+    for _ in range(1000):  # a stray may fork while it is being killed: look again until none is left
+        strays = {int(pid) for pid in os.pread(children, 1 << 16, 0).split()} - set(keep)
+        if not strays: return
+        for pid in strays:
+            try: os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
+            except OSError: pass
+
+# %% ../nbs/02_sandbox.ipynb #5a1c0e02
 class _CapHeader(ctypes.Structure): _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
-class _CapData(ctypes.Structure): _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32), ('inheritable', ctypes.c_uint32)]
+class _CapData(ctypes.Structure): _fields_ = [(name, ctypes.c_uint32) for name in ('effective', 'permitted', 'inheritable')]
 
 def capabilities(clear: bool = False) -> int:
-    "This process's effective, permitted and inheritable capabilities as one number (0: none), after clearing them all if `clear`"
+    "This process's effective, permitted and inheritable capabilities as one number (0: none); with `clear`, none after"
     header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
-    if (LIBC.capset if clear else LIBC.capget)(ctypes.byref(header), data): raise OSError(ctypes.get_errno(), 'capget or capset failed')
+    if (LIBC.capset if clear else LIBC.capget)(ctypes.byref(header), data):
+        raise OSError(ctypes.get_errno(), 'capget or capset failed')
     return sum((d.effective | d.permitted | d.inheritable) << 32 * i for i, d in enumerate(data))
 
 def empty_bounding_set() -> int:
     "Drop every capability this kernel knows from this process's bounding set; return how many it knows"
     cap = 0
-    while LIBC.prctl(24, cap, 0, 0, 0) == 0: cap += 1  # PR_CAPBSET_DROP, until a capability this kernel does not know (EINVAL)
-    if ctypes.get_errno() != errno.EINVAL or cap == 0: raise OSError(ctypes.get_errno(), 'the bounding set could not be emptied')
+    while LIBC.prctl(24, cap, 0, 0, 0) == 0: cap += 1  # PR_CAPBSET_DROP, up to one this kernel does not know (EINVAL)
+    if ctypes.get_errno() != errno.EINVAL or cap == 0:
+        raise OSError(ctypes.get_errno(), 'the bounding set could not be emptied')
     return cap
 
 def _own_user_namespace():
     "Enter a new user namespace as the same user and group, where this process may empty its bounding set"
     uid, gid = os.getuid(), os.getgid()
-    if LIBC.unshare(0x10000000): raise OSError(ctypes.get_errno(), 'no user namespace may be made here')  # CLONE_NEWUSER
+    if LIBC.unshare(0x10000000): raise OSError(ctypes.get_errno(), 'no user namespace may be made')  # CLONE_NEWUSER
     for name, text in (('setgroups', 'deny'), ('uid_map', f'{uid} {uid} 1'), ('gid_map', f'{gid} {gid} 1')):
         with open(f'/proc/self/{name}', 'w') as f: f.write(text)
 
+# %% ../nbs/02_sandbox.ipynb #5a1c0e22
+NOBODY = 65534  # the uid and gid of a worker started as root: `nobody` on most systems, and the kernel's overflow id
+
 def drop_privileges(root: str) -> str:
     "Leave this process, and what it will fork, no capabilities and no way to gain one; hand `root` to it; say how"
+    if LIBC is None: raise OSError(errno.ENOSYS, 'capabilities are Linux only')
     if os.geteuid() == 0:
         empty_bounding_set()
         os.chown(root, NOBODY, NOBODY)
-        os.setgroups([]); os.setresgid(NOBODY, NOBODY, NOBODY); os.setresuid(NOBODY, NOBODY, NOBODY)  # leaving uid 0 clears every capability
+        os.setgroups([]); os.setresgid(NOBODY, NOBODY, NOBODY)
+        os.setresuid(NOBODY, NOBODY, NOBODY)  # leaving uid 0 clears every capability
         how = f'uid {NOBODY}, bounding set empty'
     else:
         try: _own_user_namespace(); empty_bounding_set(); how = 'bounding set empty (in a user namespace)'
-        except OSError as e: how = f'bounding set kept: {e.strerror or e}'  # no capabilities to use, but the bounding set stays
+        except OSError as e: how = f'bounding set kept: {e.strerror or e}'  # no capability to use, but the set stays
         capabilities(clear=True)
     if LIBC.prctl(38, 1, 0, 0, 0): raise OSError(ctypes.get_errno(), 'PR_SET_NO_NEW_PRIVS failed')
     if capabilities() or os.geteuid() == 0: raise OSError(errno.EPERM, 'capabilities are left')
@@ -519,8 +550,9 @@ def _tcp_refused(program: bytes) -> bool:
 
 def probe_layers(settings: dict, root: str) -> tuple:
     "Set up the layers this platform has; return the compiled seccomp program (or None) and a report"
-    report = dict(process=True, unprivileged=False, rlimits=False, memory_limit=False, seccomp=False, landlock=False, why={}, root=root)
-    if settings['unsafe']: report['why'] = dict.fromkeys(('unprivileged', 'rlimits', 'memory_limit', 'seccomp', 'landlock'), 'unsafe=True')
+    layers = ('unprivileged', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
+    report = dict(process=True, **dict.fromkeys(layers, False), why={}, root=root)
+    if settings['unsafe']: report['why'] = dict.fromkeys(layers, 'unsafe=True')
     program = None
     if not settings['unsafe']:
         try: report['why']['privileges'], report['unprivileged'] = drop_privileges(root), True
@@ -530,26 +562,29 @@ def probe_layers(settings: dict, root: str) -> tuple:
         report.update(limits)
         try:
             program = seccomp_program(root)
-            if not in_child(lambda: _tcp_refused(program)): raise OSError('the filter did not load, or did not refuse a TCP socket')
+            if not in_child(lambda: _tcp_refused(program)): raise OSError('the filter failed to refuse TCP')
             report['seccomp'] = True
         except Exception as e: program, report['why']['seccomp'] = None, f'{type(e).__name__}: {e}'
         try: report['why']['landlock_abi'], report['landlock'] = apply_landlock(root), True
         except Exception as e: report['why']['landlock'] = f'{type(e).__name__}: {e}'
     return program, report
 
-PRELOADED = ('ctypes.util', 'pyseccomp', 'py_landlock', *(f'encodings.{name}' for name in ('idna', 'punycode', 'ascii', 'latin_1', 'utf_16', 'utf_32',
-    'utf_8_sig', 'utf_7', 'cp1252', 'cp437', 'iso8859_15', 'mac_roman', 'unicode_escape', 'raw_unicode_escape', 'hex_codec', 'base64_codec', 'rot_13')))
-# imported before the privileges go, with the allowed modules: Python may be installed where only latm's user can read (a pyenv under /root)
-ROOT_PREFIX = 'latm-sandbox-'  # a worker's scratch root is <the temporary folder>/latm-sandbox-<the worker's pid>-<random>
+# %% ../nbs/02_sandbox.ipynb #5a1c0e23
+PRELOADED = ('ctypes.util', 'pyseccomp', 'py_landlock', *(f'encodings.{name}' for name in (
+    'idna', 'punycode', 'ascii', 'latin_1', 'utf_16', 'utf_32', 'utf_8_sig', 'utf_7', 'cp1252', 'cp437', 'iso8859_15',
+    'mac_roman', 'unicode_escape', 'raw_unicode_escape', 'hex_codec', 'base64_codec', 'rot_13')))
+# imported before the privileges go, with the allowed modules: Python may be installed where only latm's user can read
+ROOT_PREFIX = 'latm-sandbox-'  # a worker's scratch root: <temporary folder>/latm-sandbox-<the worker's pid>-<random>
 
 def serve_call(inp: int, out: int, child: Child, settings: dict, answered: float, fork_next):
-    "Read one call from `inp`, run it on `child` (forking the next child meanwhile if calls stream), answer on `out`; the spare child, or False at the end"
-    pending = [read_frame(inp)]  # handed to `run_call` by `pop`: no frame of the worker's keeps the request while a child is forked
-    if pending[0] is None: return False
+    "Read a call from `inp`, run it on `child` (forking the next child meanwhile if calls stream), answer on `out`"
+    pending = [read_frame(inp)]  # handed over by `pop`: no frame of the worker's keeps it while a child is forked
+    if pending[0] is None: return False  # the end: no more calls
     timeout, streaming = json.loads(pending[0])['timeout'], time.monotonic() - answered < STREAMING
-    account, data, spare = run_call(child, pending.pop(), timeout, settings['result_limit'], fork_next if streaming else None)
+    meanwhile = fork_next if streaming else None
+    account, data, spare = run_call(child, pending.pop(), timeout, settings['result_limit'], meanwhile)
     write_frame(out, json.dumps(account).encode(), data or b'')
-    return spare
+    return spare  # the next call's child, if it was forked meanwhile
 
 def serve():
     "The worker's main loop: settings in, a report out, then one call per frame on stdin"
@@ -557,10 +592,11 @@ def serve():
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1): os.dup2(devnull, fd)
     settings = json.loads(read_frame(inp))
-    for name in [*(settings['allowed'] or DEFAULT_ALLOWED), *IMPLEMENTATION_MODULES, *PRELOADED]:  # while the worker can read them all
+    for name in [*(settings['allowed'] or DEFAULT_ALLOWED), *IMPLEMENTATION_MODULES, *PRELOADED]:  # while it can read
         try: __import__(name)
         except Exception: pass
-    root, fork = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-'), pick_fork()  # before Landlock, which hides /proc
+    root = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-')
+    fork, children = pick_fork(), open_children()  # before Landlock, which hides /proc
     try:
         program, report = probe_layers(settings, root)
         write_frame(out, json.dumps(report).encode())
@@ -568,11 +604,12 @@ def serve():
         folders = [os.path.join(root, name) for name in 'ab']  # two scratch folders, used in turn
         for folder in folders: os.mkdir(folder)
         child, answered = fork_child(settings, folders[0], program, devnull, fork), 0.0
-        fork_next = lambda: fork_child(settings, folders[child.scratch == folders[0]], program, devnull, fork)  # the folder `child` is not in
-        while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call's data ends with `serve_call`
+        other = lambda: folders[child.scratch == folders[0]]  # the folder `child` is not in
+        fork_next = lambda: fork_child(settings, other(), program, devnull, fork)
+        while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call gone with it
             answered = time.monotonic()
-            try: clean_up(child, root, folders)
-            except OSError: return  # the code left what cannot be removed even so: this worker ends, without a word, and latm replaces it
+            try: clean_up(child, root, folders, children, keep={spare.pid} if spare else ())
+            except OSError: return  # the code left what cannot be removed even so: the worker ends, latm replaces it
             child = spare or fork_next()
     finally: remove_tree(root)  # all in it; the root itself only where Landlock is off (latm removes it)
 
