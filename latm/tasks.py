@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-from .models import LatmError
+from .models import LatmError, write_atomic
 
 # %% ../nbs/04_tasks.ipynb #1047bfb4
 @dataclass(frozen=True)
@@ -197,8 +197,7 @@ def download_pinned(rel: str,  # the file's path in the paper's repository, e.g.
         raise DataError(f'{rel} from {url} is not the pinned file (sha256 {got[:12]}…, expected {want[:12]}…), so it was '
                         'not kept: try again later, or check that LATM_DATA_URL points at a copy of the paper\'s repository.')
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f'.{path.name}.{os.getpid()}.part')
-    part.write_bytes(body); os.replace(part, path)
+    write_atomic(path, body)  # a reader never sees half a file
     return path
 
 # %% ../nbs/04_tasks.ipynb #e22bac07
