@@ -618,7 +618,8 @@ def dispatcher_benchmark(splits: int = 10, data=None, cache=None, say=print) -> 
             libraries = mixtures(sorted(units), size, splits)
             results = {s: dispatcher_accuracy(units, tested, libraries, s[0], CALIBRATIONS[s[1]], embedder, cache) for s in settings}
             loto, where = leave_one_out(results), dict(level=f'{level} ({len(units)})', tools=len(libraries[0]))
-            chosen[f'{level}, {len(libraries[0])} tools'] = loto.groupby('unit').setting.first().value_counts().to_dict()
+            counts = loto.groupby('unit').setting.first().value_counts()
+            chosen[f'{level}, {len(libraries[0])} tools'] = {f'{w} {c}': int(n) for (w, c), n in counts.items()}
             rows += [dict(**where, settings='leave-one-task-out', **by_mixture(loto)),
                      dict(**where, settings=f'default: {default[0]}, {default[1]}', **by_mixture(results[default])),
                      dict(**where, settings=f'earlier default: {earlier[0]}, {earlier[1]}', **by_mixture(results[earlier]))]
@@ -626,7 +627,7 @@ def dispatcher_benchmark(splits: int = 10, data=None, cache=None, say=print) -> 
     say(f'dispatcher, embedding mode ({embedder.name}), {splits} mixtures of each size, {len(tasks)} BBH tasks, {sum(len(t.test) for t in tasks):,} test questions, '
         f'{len(negative_questions())} shipped negatives; settings = (template weight, calibration):')
     say(table.to_markdown(index=False, floatfmt=['.1f'] * 8 + ['.2f']))
-    say('settings chosen without each task: ' + '; '.join(f'{k}: ' + ', '.join(f'{w} {c} x{n}' for (w, c), n in v.items()) for k, v in chosen.items()))
+    say('settings chosen without each task: ' + '; '.join(f'{k}: ' + ', '.join(f'{setting} x{n}' for setting, n in v.items()) for k, v in chosen.items()))
     say('paper (GPT-3.5 as dispatcher): 95% ± 2 tool picked, 96% ± 3 none said')
     say(dispatcher_target(table))
     say('ms per question, one at a time (a batch\'s figure is its mean), the dispatcher model on a test server that answers at once -- so llm and hybrid show latm\'s part of a model call; add the model\'s latency:')
@@ -707,9 +708,10 @@ def results_table(figures: dict) -> pd.DataFrame:
     rows = _sandbox_rows(figures) + _batch_rows(figures)
     for r in figures.get('dispatcher', {}).get('accuracy', []):
         if r['settings'] == 'leave-one-task-out':
-            rows.append((f"dispatcher, {r['level']} tasks, {r['tools']} tools, leave-one-task-out",
+            rows.append((f"dispatcher, {r['level']}, {r['tools']} tools, leave-one-task-out",
                          f"{r['tool_picked']:.1f}% tool picked", f"{r['none_said']:.1f}% none said"))
     for r in figures.get('dispatcher', {}).get('speed', []):
         rows.append((f"dispatcher, {r['mode']}", f"{r['median_ms']:.1f} ms per question",
-                     'mean over the batch' if 'batches' in r['mode'] else 'median, one question at a time'))
+                     'mean over the batch' if 'batches' in r['mode'] else 'median, one question at a time'
+                     + ('' if r['mode'] == 'embedding' else "; the model's own latency not included")))
     return pd.DataFrame(rows, columns=['figure', 'measured', 'against'])
