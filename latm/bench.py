@@ -6,15 +6,16 @@ Docs: https://latm-dev.github.io/latm/bench.html.md"""
 
 # %% auto #0
 __all__ = ['PAPER_TASKS', 'METHODS', 'CALL', 'SORT_TOOL', 'TEMPLATE_WEIGHTS', 'CALIBRATIONS', 'LIBRARY_SIZES', 'TARGET',
-           'BenchError', 'slug', 'load_task', 'cot_prompt', 'answer_only_prompt', 'cot_messages', 'direct_messages',
-           'bbh_answer', 'is_correct', 'ResultStore', 'result_row', 'ask_baseline', 'ModelUnreachable', 'ask_latm',
-           'Job', 'arun_jobs', 'break_even', 'summarise', 'latm_asker', 'baseline_asker', 'tool_for', 'check_endpoint',
-           'collect', 'task_benchmark', 'table_markdown', 'plot_table', 'write_report', 'bench_command', 'timings',
-           'in_process_call', 'subprocess_call', 'sandbox_latency', 'sort_question', 'sort_call', 'paper_loop',
-           'latm_env', 'serve_model', 'model_server', 'sort_user', 'tree_cpu', 'cpu_split', 'usable_cpus',
-           'batch_throughput', 'batch_peak_memory', 'family_of', 'families_of', 'mixtures', 'dispatcher_accuracy',
-           'accuracy', 'leave_one_out', 'by_mixture', 'dispatch_call', 'dispatcher_latency', 'dispatcher_target',
-           'dispatcher_benchmark', 'overhead_benchmark', 'machine', 'results_table']
+           'BenchError', 'slug', 'load_task', 'cot_prompt', 'answer_only_prompt', 'cot_messages',
+           'answer_only_messages', 'bbh_answer', 'is_correct', 'ResultStore', 'result_row', 'ask_baseline',
+           'ModelUnreachable', 'ask_latm', 'Job', 'arun_jobs', 'break_even', 'summarise', 'latm_asker',
+           'baseline_asker', 'tool_for', 'check_endpoint', 'collect', 'task_benchmark', 'table_markdown', 'plot_table',
+           'write_report', 'bench_command', 'timings', 'in_process_call', 'subprocess_call', 'sandbox_latency',
+           'sort_question', 'sort_call', 'paper_loop', 'latm_env', 'serve_model', 'model_server', 'sort_user',
+           'tree_cpu', 'cpu_split', 'usable_cpus', 'batch_throughput', 'batch_peak_memory', 'family_of', 'families_of',
+           'mixtures', 'dispatcher_accuracy', 'accuracy', 'leave_one_out', 'by_mixture', 'dispatch_call',
+           'dispatcher_latency', 'dispatcher_target', 'dispatcher_benchmark', 'overhead_benchmark', 'machine',
+           'results_table']
 
 # %% ../nbs/09_bench.ipynb #07992561
 import argparse, asyncio, contextlib, json, math, os, platform, re, resource, subprocess, sys, threading, time, warnings
@@ -70,7 +71,7 @@ def cot_messages(prompt: str, question: str) -> list:
     "The chat messages of a chain-of-thought question, in BBH's format"
     return [{'role': 'user', 'content': f"{prompt}\n\nQ: {question}\nA: Let's think step by step."}]
 
-def direct_messages(prompt: str | None, question: str) -> list:
+def answer_only_messages(prompt: str | None, question: str) -> list:
     "The chat messages of a direct question: the answer-only exemplars (when there are some), then the question"
     shots = f'{prompt}\n\n' if prompt else 'Answer with the answer only.\n\n'
     return [{'role': 'user', 'content': f'{shots}Q: {question}\nA:'}]
@@ -254,7 +255,7 @@ def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file 
                 failures.append(f'{task.name}/cot: no chain-of-thought prompt; put one at DATA/cot-prompts/{task.name}.txt')
                 continue
             prompt = cot if method == 'cot' else (answer_only_prompt(cot) if cot else None)
-            messages_of = (lambda q, p=prompt: cot_messages(p, q)) if method == 'cot' else (lambda q, p=prompt: direct_messages(p, q))
+            messages_of = (lambda q, p=prompt: cot_messages(p, q)) if method == 'cot' else (lambda q, p=prompt: answer_only_messages(p, q))
             for m in baselines:
                 jobs.append(Job(task.name, method, m.model, examples, ResultStore(folder / f'{method}-{slug(m.model)}.jsonl'),
                                 baseline_asker(m, messages_of, task.name)))

@@ -10,12 +10,13 @@ __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CA
            'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS', 'JOB_LIMITS', 'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS',
            'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr', 'CodeError', 'RunResult', 'long_int', 'to_data', 'from_data',
            'check_depth', 'CappedWriter', 'policy_import', 'Timeout', 'describe_error', 'run_code', 'seccomp_program',
-           'load_seccomp', 'readable_paths', 'apply_landlock', 'set_limits', 'probe_limits', 'start_timer', 'answer',
-           'run_child', 'write_frame', 'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call',
-           'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'open_children', 'kill_strays',
-           'capabilities', 'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers', 'serve_call', 'serve',
-           'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned',
-           'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
+           'load_seccomp', 'readable_paths', 'apply_landlock', 'set_limits', 'probe_limits', 'start_timer',
+           'answer_request', 'run_child', 'write_frame', 'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child',
+           'run_call', 'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'open_children',
+           'kill_strays', 'capabilities', 'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers',
+           'serve_call', 'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots',
+           'serve_spawned', 'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start',
+           'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
 import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
@@ -280,7 +281,7 @@ def _failed(e: BaseException) -> bytes:
     "The result frame for a call the sandbox itself could not run"
     return json.dumps(dict(ok=False, error=dict(type='SandboxError', message=f'the sandbox could not run the code: {e!r}'))).encode()
 
-def answer(settings: dict, req: dict, program: bytes | None) -> bytes:
+def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
     "Set the rlimits, the timer and the seccomp `program` (if any) on this process, run the call `req`, and return its result frame"
     try:
         if not settings['unsafe']:
@@ -306,7 +307,7 @@ def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, pro
         os.environ['TMPDIR'] = tempfile.tempdir = scratch
         random.seed()  # its own random state: a bare fork runs no after-fork hook to reseed it
         if not select.select([3], [], [], 0)[0]: run_code('ans = [1]\nans', ['ans'], None, 100)  # warm up, unless the call is here
-        data = answer(settings, json.loads(read_frame(3)), program)
+        data = answer_request(settings, json.loads(read_frame(3)), program)
     except BaseException as e: data = _failed(e)  # the child's own set-up failed
     try: write_frame(4, data)
     finally: os._exit(0)
@@ -711,7 +712,7 @@ def serve_spawned():
     try:
         req = json.loads(read_frame(inp))
         settings = req.pop('settings')
-        data = json.dumps(probe_limits(settings)).encode() if req.get('probe') else answer(settings, req, None)
+        data = json.dumps(probe_limits(settings)).encode() if req.get('probe') else answer_request(settings, req, None)
     except BaseException as e: data = _failed(e)
     try: write_frame(out, data)
     finally: os._exit(0)

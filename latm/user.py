@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from .models import LatmError, Model, Usage, tags, add_costs
 from .tasks import AnswerError, normalise_answer
 from .sandbox import Sandbox, checked_timeout
-from .maker import extract_code, error_text, answer_variable, NoCodeError
+from .replies import extract_code, answer_variable, NoCodeError
+from .maker import error_text
 from .library import Tool, shared_sandbox
 
 # %% ../nbs/06_user.ipynb #3aad4eaf
