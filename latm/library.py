@@ -9,7 +9,8 @@ __all__ = ['PLAIN_TYPES', 'MAX_RECORD_BYTES', 'DEFAULT_LIBRARY', 'LIST_COLUMNS',
            'UnsafeFile', 'ToolNotFound', 'RegressionError', 'UseCase', 'Provenance', 'Tool', 'check_value', 'made_by',
            'shared_sandbox', 'as_plain', 'args_literal', 'call_code', 'failure_text', 'ToolFunction',
            'module_docstring', 'docstring_literal', 'module_text', 'file_kind', 'read_regular', 'real_folder',
-           'check_name', 'name_key', 'ToolLibrary', 'match_score', 'tools_frame', 'stated_version', 'export_text']
+           'suggested_name', 'check_name', 'name_key', 'ToolLibrary', 'checked_name', 'match_score', 'tools_frame',
+           'stated_version', 'export_text']
 
 # %% ../nbs/03_library.ipynb #9ed7f20d
 import ast, contextlib, hashlib, html, json, keyword, math, os, re, reprlib, shutil, stat, textwrap, types, typing
@@ -298,11 +299,16 @@ DEFAULT_LIBRARY = 'latm_tools'
 LIST_COLUMNS = ['name', 'description', 'entry_point', 'version', 'maker_model', 'cost', 'created']
 SEARCH_WEIGHTS = {'name': 3, 'entry_point': 2, 'description': 1}
 
+def suggested_name(name) -> str:
+    "A name like `name` that can name a tool: its words joined by `_`, with `my_` in front where they alone cannot"
+    words = '_'.join(re.findall(r'\w+', str(name)))
+    return words if words.isidentifier() and not keyword.iskeyword(words) else f'my_{words or "tool"}'
+
 def check_name(name: str, what: str = 'name'):
     "Raise `ToolError` unless `name` can name a tool's module or function: an identifier, written as Python reads it"
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
-        suggestion = re.sub(r'\W+', '_', str(name)).strip('_') or 'my_tool'
-        raise ToolError(f'A tool {what} must be a Python identifier, got {name!r}: the library keeps a tool as NAME.py. Rename it, e.g. {suggestion!r}.')
+        raise ToolError(f'A tool {what} must be a Python identifier, got {name!r}: the library keeps a tool as NAME.py. '
+                        f'Rename it, e.g. {suggested_name(name)!r}.')
     if (read := unicodedata.normalize('NFKC', name)) != name:
         raise ToolError(f'A tool {what} must be written as Python reads it, got {name!r}, read as {read!r} '
                         f'(look-alike characters, such as fullwidth letters, read as plain ones). Use {read!r}.')
@@ -336,6 +342,15 @@ class ToolLibrary:
     def __repr__(self):
         n = len(self)
         return f'ToolLibrary({str(self.path)!r}: {n} tool{"s" * (n != 1)})'
+
+# %% ../nbs/03_library.ipynb #dd6a92e5
+def checked_name(name: str) -> str:
+    "`name` if it can name a tool, else a `LatmError` that suggests one that can"
+    try: check_name(name)
+    except ToolError:
+        raise LatmError(f'{name!r} cannot name a tool: the library keeps a tool as NAME.py, so its name must be a Python identifier '
+                        f'that is not a keyword, such as {suggested_name(name)!r}.') from None
+    return name
 
 # %% ../nbs/03_library.ipynb #9058845b
 @patch

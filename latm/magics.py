@@ -26,7 +26,8 @@ from .library import Tool, ToolLibrary, ToolNotFound, made_by
 from .user import use_tool, use_tool_many, Answer
 from .dispatcher import Solver
 from .console import whole_number
-from .cli import as_commands, checked_name
+from .console import as_commands
+from .library import checked_name
 
 # %% ../nbs/08_magics.ipynb #69bcef37
 def examples_from_cell(body: str,  # the cell below the magic line
