@@ -1,12 +1,12 @@
 """Per-call latency of latm's sandbox against a `python` subprocess per call and in-process `exec`; prints figures.
 
-The benchmark lives in `latm.bench.sandbox_latency` (nbs/09_bench.ipynb), and `latm bench --overhead` runs it with
-latm's other overhead figures (batch throughput, memory, dispatcher); this script runs it alone.
+The benchmark is `sandbox_latency` in bench/overhead.py, which runs it with latm's other overhead figures (batch
+throughput, memory, dispatcher); this script runs it alone.
 
     python bench/sandbox_bench.py [--calls 200]
 """
 import argparse
-from latm.bench import sandbox_latency
+from overhead import sandbox_latency
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

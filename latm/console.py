@@ -41,17 +41,18 @@ def as_commands(message: str, surface: str = 'terminal') -> str:  # 'terminal' o
 def add_bench_arguments(p: argparse.ArgumentParser):
     "Add `latm bench`'s options to `p`"
     p.add_argument('--tasks', nargs='+', metavar='TASK',
-                   help='paper task names (BIG-Bench Hard and the paper\'s own) or task files (.json/.jsonl/.csv); commas work too (default: the paper\'s six)')
+                   help="paper task names (BIG-Bench Hard and the paper's own) or task files (.json/.jsonl/.csv); "
+                        "commas work too (default: the paper's six)")
     p.add_argument('--maker', metavar='MODEL', help='the strong model that makes the tools (default: the configured maker model)')
     p.add_argument('--user', metavar='MODEL', help='the cheap model that uses them (default: the configured user model)')
     p.add_argument('--methods', help='comma-separated methods: latm, cot, direct (default: all)')
-    p.add_argument('--out', default='latm-bench', metavar='DIR', help='results, tools, table and plot; a rerun resumes from it (default: latm-bench)')
-    p.add_argument('--data', metavar='DIR', help='your own folder with bbh/NAME.json and cot-prompts/NAME.txt, used offline (default: $LATM_DATA, else the tasks latm ships or downloads)')
+    p.add_argument('--out', default='latm-bench', metavar='DIR',
+                   help='results, tools, table and plot; a rerun resumes from it (default: latm-bench)')
+    p.add_argument('--data', metavar='DIR', help='your own folder with bbh/NAME.json and cot-prompts/NAME.txt, used offline '
+                                                 '(default: $LATM_DATA, else the tasks latm ships or downloads)')
     p.add_argument('--limit', type=whole_number(), metavar='N', help='test questions per task (default: all)')
     p.add_argument('--concurrency', type=whole_number(), default=8, metavar='N', help='questions in flight at once (default: 8)')
-    p.add_argument('--overhead', action='store_true', help="measure latm's own overhead instead (no endpoint needed)")
-    p.add_argument('--quick', action='store_true', help='with --overhead: a small version that takes seconds')
-    p.add_argument('--json', action='store_true', help='print the table (or the overhead figures) as JSON')
+    p.add_argument('--json', action='store_true', help='print the table as JSON')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
 
 # %% ../nbs/07a_console.ipynb #2b9cfc03
@@ -103,9 +104,9 @@ def parser() -> argparse.ArgumentParser:
     command('doctor', 'latm.cli:doctor_command', "check each role's endpoint, key and model, and what it costs per 1,000 questions",
             "Check every role's endpoint, key, model and a one-token call; say what each role costs per 1,000 questions")
 
-    b = sub.add_parser('bench', help="reproduce the paper's table on an endpoint (LATM vs CoT vs direct), or measure latm's own overhead",
-                       description='Accuracy, tokens, cost and break-even per task and method, written as a table, CSV and plot, resumable; '
-                                   "or, with --overhead, latm's own cost here (see the Benchmarks chapter).")
+    b = sub.add_parser('bench', help="reproduce the paper's table on an endpoint (LATM vs CoT vs direct)",
+                       description='Accuracy, tokens, cost and break-even per task and method, written as a table, '
+                                   'CSV and plot, resumable (see the Benchmarks chapter).')
     add_bench_arguments(b)
     b.set_defaults(job='latm.bench:bench_command')
     return p
