@@ -184,7 +184,8 @@ def summarise(results: pd.DataFrame, making: dict, strong: str) -> pd.DataFrame:
     rows = []
     for (task, method, model), g in results.groupby(['task', 'method', 'model'], sort=False):
         cost = g.cost.mean() if g.cost.notna().all() else float('nan')
-        rows.append(dict(task=task, method=method, model=model, questions=len(g), accuracy=round(100 * g.correct.mean(), 1),
+        rows.append(dict(task=task, method=method, model=model, questions=len(g),
+                         accuracy=round(100 * g.correct.mean(), 1),
                          tokens_per_question=round((g.prompt_tokens + g.completion_tokens).mean(), 1),
                          cost_per_question=cost))
     table = pd.DataFrame(rows)
@@ -215,7 +216,8 @@ def tool_for(task: Task, maker: Model, library: ToolLibrary, say=print) -> Tool:
     say(f'making the tool for {task.name} with {maker.model} ...')
     return make_tool(task, library=library, maker=maker, verifier=maker, name=name)
 
-def latm_job(task: Task, examples: list, maker: Model, user: Model, tools: ToolLibrary, folder: Path, say=print) -> tuple:
+def latm_job(task: Task, examples: list, maker: Model, user: Model, tools: ToolLibrary, folder: Path,
+             say=print) -> tuple:
     "(the LATM job of `task`, its tool's making cost): the tool made by `maker` or taken from `tools`, used by `user`"
     tool = tool_for(task, maker, tools, say)
     store = ResultStore(folder / f'latm-{slug(user.model)}.jsonl')
@@ -262,14 +264,16 @@ def task_benchmark(tasks=PAPER_TASKS,  # BIG-Bench Hard task names or task file 
                    concurrency: int = 8,  # questions in flight at once
                    progress: bool = True, say=print) -> tuple:
     "Run the task benchmark, resuming from what `out` holds: (table, failures)"
-    if bad := set(methods) - set(METHODS): raise BenchError(f'Unknown method(s) {sorted(bad)}: use any of {", ".join(METHODS)}.')
+    if bad := set(methods) - set(METHODS):
+        raise BenchError(f'Unknown method(s) {sorted(bad)}: use any of {", ".join(METHODS)}.')
     if limit is not None and limit < 1: raise BenchError(f'--limit must be at least 1, not {limit}.')
     out, ledger = Path(out), UsageLedger()
     maker_m, user_m = Model('maker', model=maker, ledger=ledger), Model('user', model=user, ledger=ledger)
     baselines = [maker_m] + ([user_m] if user_m.model != maker_m.model else [])
     loaded = [load_task(t, data) for t in tasks]
     endpoint_of = lambda m: (m.base_url, m.api_key)
-    for m in [maker_m] + ([user_m] if endpoint_of(user_m) != endpoint_of(maker_m) else []): check_endpoint(m)  # before paying
+    for m in [maker_m] + ([user_m] if endpoint_of(user_m) != endpoint_of(maker_m) else []):
+        check_endpoint(m)  # before anything is paid
     jobs, making, failures, tools = [], {}, [], ToolLibrary(out / 'tools' / slug(maker_m.model))
     for task in loaded:
         examples, folder = task.test[:limit], out / 'results' / task.name
@@ -301,14 +305,15 @@ def table_markdown(table: pd.DataFrame) -> str:
 # %% ../nbs/09_bench.ipynb #a8bbd4d0
 def plot_table(table: pd.DataFrame):
     "A matplotlib Figure of accuracy and cost per question by task, one bar per method and model"
-    from matplotlib.figure import Figure  # imported here: matplotlib takes most of a second, and `latm --help` is not to wait
+    from matplotlib.figure import Figure  # here: matplotlib takes most of a second, and `latm --help` is not to wait
     fig = Figure(figsize=(11, 4.2), layout='constrained')
     axes = fig.subplots(1, 2)
     labels = list(dict.fromkeys(f'{m} ({mo})' for m, mo in zip(table.method, table.model)))
     tasks = list(dict.fromkeys(table.task))
     width = 0.8 / len(labels)
     for k, label in enumerate(labels):
-        rows = table[[f'{m} ({mo})' == label for m, mo in zip(table.method, table.model)]].set_index('task').reindex(tasks)
+        rows = table[[f'{m} ({mo})' == label for m, mo in zip(table.method, table.model)]]
+        rows = rows.set_index('task').reindex(tasks)
         x = np.arange(len(tasks)) + k * width - 0.4 + width / 2
         axes[0].bar(x, rows.accuracy, width, label=label)
         axes[1].bar(x, rows.cost_per_question, width, label=label)
@@ -344,7 +349,8 @@ def bench_command(args: argparse.Namespace) -> int:
         print(f'latm bench: {e}', file=sys.stderr)
         return 1
     if args.json: print(table.to_json(orient='records', indent=1))
-    elif not table.empty: print(f'{table_markdown(table)}\n\nwritten: {Path(args.out) / "results.md"}, results.csv, results.png')
+    elif not table.empty:
+        print(f'{table_markdown(table)}\n\nwritten: {Path(args.out) / "results.md"}, results.csv, results.png')
     if failures:
         print(f'latm bench: {len(failures)} failure(s), left out of the table and retried on the next run; '
               f'the first: {failures[0]}', file=sys.stderr)

@@ -17,7 +17,8 @@ def whole_number(least: int = 1, most: int | None = None):
         try: n = int(text)
         except ValueError: n = None
         if n is None or n < least or (most is not None and n > most):
-            raise argparse.ArgumentTypeError(f'give a whole number {f"from {least} to {most}" if most is not None else f"of at least {least}"}, not {text!r}')
+            bounds = f'from {least} to {most}' if most is not None else f'of at least {least}'
+            raise argparse.ArgumentTypeError(f'give a whole number {bounds}, not {text!r}')
         return n
     return convert
 
@@ -43,24 +44,30 @@ def add_bench_arguments(p: argparse.ArgumentParser):
     p.add_argument('--tasks', nargs='+', metavar='TASK',
                    help="paper task names (BIG-Bench Hard and the paper's own) or task files (.json/.jsonl/.csv); "
                         "commas work too (default: the paper's six)")
-    p.add_argument('--maker', metavar='MODEL', help='the strong model that makes the tools (default: the configured maker model)')
-    p.add_argument('--user', metavar='MODEL', help='the cheap model that uses them (default: the configured user model)')
+    p.add_argument('--maker', metavar='MODEL',
+                   help='the strong model that makes the tools (default: the configured maker model)')
+    p.add_argument('--user', metavar='MODEL',
+                   help='the cheap model that uses them (default: the configured user model)')
     p.add_argument('--methods', help='comma-separated methods: latm, cot, direct (default: all)')
     p.add_argument('--out', default='latm-bench', metavar='DIR',
                    help='results, tools, table and plot; a rerun resumes from it (default: latm-bench)')
-    p.add_argument('--data', metavar='DIR', help='your own folder with bbh/NAME.json and cot-prompts/NAME.txt, used offline '
-                                                 '(default: $LATM_DATA, else the tasks latm ships or downloads)')
+    p.add_argument('--data', metavar='DIR',
+                   help='your own folder with bbh/NAME.json and cot-prompts/NAME.txt, used offline '
+                        '(default: $LATM_DATA, else the tasks latm ships or downloads)')
     p.add_argument('--limit', type=whole_number(), metavar='N', help='test questions per task (default: all)')
-    p.add_argument('--concurrency', type=whole_number(), default=8, metavar='N', help='questions in flight at once (default: 8)')
+    p.add_argument('--concurrency', type=whole_number(), default=8, metavar='N',
+                   help='questions in flight at once (default: 8)')
     p.add_argument('--json', action='store_true', help='print the table as JSON')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
 
 # %% ../nbs/07a_console.ipynb #2b9cfc03
 def parser() -> argparse.ArgumentParser:
     "The `latm` command's argument parser"
-    p = argparse.ArgumentParser(prog='latm', description='Large language models as tool makers: a strong model makes verified Python tools, a cheap one uses them.',
-                                epilog='Models and endpoints come from OPENAI_BASE_URL, OPENAI_API_KEY and LATM_* variables (e.g. LATM_MAKER_MODEL, '
-                                       'LATM_USER_BASE_URL) or ~/.config/latm/config.toml. Exit codes: 0 done, 1 failed, 2 bad usage.')
+    p = argparse.ArgumentParser(
+        prog='latm', description='Large language models as tool makers: a strong model makes verified Python tools, '
+                                 'a cheap one uses them.',
+        epilog='Models and endpoints come from OPENAI_BASE_URL, OPENAI_API_KEY and LATM_* variables (e.g. LATM_MAKER_MODEL, '
+               'LATM_USER_BASE_URL) or ~/.config/latm/config.toml. Exit codes: 0 done, 1 failed, 2 bad usage.')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     def command(name, job, help, description, **kw):  # job: 'module:function', imported when the command runs
         c = sub.add_parser(name, help=help, description=description, **kw)
@@ -69,22 +76,30 @@ def parser() -> argparse.ArgumentParser:
         return c
     library_help = 'the tool library folder (default: $LATM_LIBRARY, else ./latm_tools)'
 
-    d = command('demo', 'latm.cli:demo', "replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer them when an endpoint is set",
-                "Replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer them live when an endpoint is set")
+    d = command('demo', 'latm.cli:demo',
+                "replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; "
+                'answer them when an endpoint is set',
+                "Replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; "
+                'answer them live when an endpoint is set')
     d.add_argument('--library', help='keep the tools in this folder (default: a temporary folder)')
-    d.add_argument('--questions', type=whole_number(1, 40), default=40, help='held-out questions per task, 1 to 40 (default 40)')
-    d.add_argument('--concurrency', type=whole_number(), default=8, help='questions in flight when answering live (default 8)')
+    d.add_argument('--questions', type=whole_number(1, 40), default=40,
+                   help='held-out questions per task, 1 to 40 (default 40)')
+    d.add_argument('--concurrency', type=whole_number(), default=8,
+                   help='questions in flight when answering live (default 8)')
 
-    m = command('make', 'latm.cli:make', 'make a verified tool from examples and store it', 'Make a verified tool from examples and store it in the library')
+    m = command('make', 'latm.cli:make', 'make a verified tool from examples and store it',
+                'Make a verified tool from examples and store it in the library')
     m.add_argument('name', help="the tool's name: a Python identifier")
     m.add_argument('examples', help='a .jsonl, .csv, .json or .txt (Q:/A:) file of examples')
-    m.add_argument('--bbh', action='store_true', help="the file is a BIG-Bench task: split and preprocess it as the paper did (not with --train, --valid)")
+    m.add_argument('--bbh', action='store_true',
+                   help='the file is a BIG-Bench task: split and preprocess it as the paper did (not with --train, --valid)')
     m.add_argument('--maker', help='the maker model (default: as configured)')
     m.add_argument('--verifier', help='the model that writes tests and wraps (default: --maker, else as configured)')
     m.add_argument('--train', type=whole_number(), help='examples to propose from (default 3)')
     m.add_argument('--valid', type=whole_number(), help='examples to test with (default 3)')
     m.add_argument('--retries', type=whole_number(0), default=3, help='fixes allowed per stage (default 3)')
-    m.add_argument('--force', action='store_true', help="store the tool even if it fails the tests of the version it replaces (which is kept)")
+    m.add_argument('--force', action='store_true',
+                   help='store the tool even if it fails the tests of the version it replaces (which is kept)')
     m.add_argument('--library', help=library_help)
 
     u = command('use', 'latm.cli:use', 'answer questions with a stored tool', 'Answer questions with a stored tool')
@@ -96,12 +111,15 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument('-v', '--verbose', action='store_true', help='show the call code the user model wrote')
     u.add_argument('--library', help=library_help)
 
-    t = command('tools', 'latm.cli:tools', 'list, show, remove or export the stored tools', 'List, show, remove or export the tools of the library')
-    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export'], help='what to do (default: list)')
+    t = command('tools', 'latm.cli:tools', 'list, show, remove or export the stored tools',
+                'List, show, remove or export the tools of the library')
+    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export'],
+                   help='what to do (default: list)')
     t.add_argument('name', nargs='?', help='the tool (show, rm) or the .py file to write (export)')
     t.add_argument('--library', help=library_help)
 
-    command('doctor', 'latm.cli:doctor_command', "check each role's endpoint, key and model, and what it costs per 1,000 questions",
+    command('doctor', 'latm.cli:doctor_command',
+            "check each role's endpoint, key and model, and what it costs per 1,000 questions",
             "Check every role's endpoint, key, model and a one-token call; say what each role costs per 1,000 questions")
 
     b = sub.add_parser('bench', help="reproduce the paper's table on an endpoint (LATM vs CoT vs direct)",
