@@ -1,5 +1,7 @@
-"""latm's own overhead, measured against baselines of the same run: the sandboxed tool call, batches against a slow
-model, the peak memory of a big batch, and the dispatcher (bench/dispatcher_bench.py). Needs no endpoint.
+"""latm's own overhead per question, against baselines measured in the same run; needs no endpoint.
+
+It measures a sandboxed tool call, batches against a slow model, the peak memory of a big batch, and the dispatcher
+(bench/dispatcher_bench.py).
 
     python bench/overhead.py                 # a few minutes; writes bench/results/overhead.json
     python bench/overhead.py --quick         # seconds, without the dispatcher; writes only where --out says
