@@ -6,7 +6,8 @@ Docs: https://latm-dev.github.io/latm/console.html.md"""
 
 # %% auto #0
 __all__ = ['SURFACES', 'API_ADVICE', 'LIBRARY_HELP', 'whole_number', 'as_commands', 'add_bench_arguments', 'add_demo_arguments',
-           'add_make_arguments', 'add_use_arguments', 'add_tools_arguments', 'parser', 'main']
+           'add_make_arguments', 'add_use_arguments', 'add_tools_arguments', 'add_check_arguments',
+           'add_improve_arguments', 'parser', 'main']
 
 # %% ../nbs/07a_console.ipynb #1a12754b
 import argparse, importlib, re
@@ -102,10 +103,32 @@ def add_use_arguments(u: argparse.ArgumentParser):
 # %% ../nbs/07a_console.ipynb #526a1f07
 def add_tools_arguments(t: argparse.ArgumentParser):
     "Add `latm tools`'s options to `t`"
-    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export'],
+    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export', 'edit'],
                    help='what to do (default: list)')
-    t.add_argument('name', nargs='?', help='the tool (show, rm) or the .py file to write (export)')
+    t.add_argument('name', nargs='?', help='the tool (show, rm, edit) or the .py file to write (export)')
+    t.add_argument('--editor', help='with edit: the editor command (default: $VISUAL, else $EDITOR, else vi)')
+    t.add_argument('--force', action='store_true',
+                   help="with edit: store the edit even if it fails the current version's tests or use cases")
     t.add_argument('--library', help=LIBRARY_HELP)
+
+# %% ../nbs/07a_console.ipynb #530c8b5b
+def add_check_arguments(c: argparse.ArgumentParser):
+    "Add `latm check`'s options to `c`"
+    c.add_argument('names', nargs='*', metavar='NAME', help='the tools to check (default: all)')
+    c.add_argument('--stale', action='store_true', help='only the tools verified under another Python or latm '
+                                                        'version, or failing more often than --max-failure-rate')
+    c.add_argument('--max-failure-rate', type=float, default=0.1, metavar='RATE',
+                   help='with --stale: the share of questions a tool may fail in use (default 0.1)')
+    c.add_argument('--library', help=LIBRARY_HELP)
+
+# %% ../nbs/07a_console.ipynb #7da918d7
+def add_improve_arguments(i: argparse.ArgumentParser):
+    "Add `latm improve`'s options to `i`"
+    i.add_argument('name', help='the tool to fix, for the questions flagged against its current version')
+    i.add_argument('--maker', help='the maker model (default: as configured)')
+    i.add_argument('--verifier', help='the model that writes the new tests (default: --maker, else as configured)')
+    i.add_argument('--retries', type=whole_number(0), default=3, help='fixes allowed per stage (default 3)')
+    i.add_argument('--library', help=LIBRARY_HELP)
 
 # %% ../nbs/07a_console.ipynb #2b9cfc03
 def parser() -> argparse.ArgumentParser:
@@ -131,8 +154,14 @@ def parser() -> argparse.ArgumentParser:
                                'Make a verified tool from examples and store it in the library'))
     add_use_arguments(command('use', 'latm.cli:use', 'answer questions with a stored tool',
                               'Answer questions with a stored tool'))
-    add_tools_arguments(command('tools', 'latm.cli:tools', 'list, show, remove or export the stored tools',
-                                'List, show, remove or export the tools of the library'))
+    add_tools_arguments(command('tools', 'latm.cli:tools', 'list, show, remove, export or edit the stored tools',
+                                'List, show, remove, export or edit the tools of the library'))
+    add_check_arguments(command('check', 'latm.cli:check', "re-run the stored tools' tests and use cases; "
+                                'exit 1 if any fails', "Re-run the tests and use cases of the library's tools in "
+                                'the sandbox, print a table, and exit 1 if any tool fails'))
+    add_improve_arguments(command('improve', 'latm.cli:improve', 'fix a tool for the questions flagged against it',
+                                  'Fix a tool for the questions flagged against its current version: the maker '
+                                  'proposes, the old tests, use cases and new tests verify, the library stores it'))
     command('doctor', 'latm.cli:doctor_command',
             "check each role's endpoint, key and model, and what it costs per 1,000 questions",
             "Check every role's endpoint, key, model and a one-token call; "
