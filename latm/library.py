@@ -68,6 +68,10 @@ class Provenance:
     cost: float | None = None  # dollars (None: unknown)
     created: str = field(default_factory=_now)  # ISO 8601 time
     task: str = ''  # the task it was made for
+    python: str = ''  # the Python version it was verified under ('': not recorded)
+    latm: str = ''  # the latm version it was verified under ('': not recorded)
+    edited: str = ''  # SHA-256 of the diff, when this version is an edit by hand
+    fixed: list[str] = field(default_factory=list)  # the questions this version was improved to answer right
 
 # %% ../nbs/03_library.ipynb #2688d40e
 @dataclass(repr=False)
