@@ -212,7 +212,7 @@ def example_call(tool: Tool, case: UseCase) -> str | None:
 def tool_description(tool: Tool) -> str:
     "One paragraph on what `tool` does, what it takes and a verified example, for a caller that never saw its task"
     doc = ast.get_docstring(entry_function(tool.source, tool.entry_point)) or ''
-    purpose = doc.split('\n\n')[0] or re.sub(rf'^{re.escape(tool.entry_point)}\s*--\s*', '', tool.description)
+    purpose = doc.split('\n\n')[0] or tool.description
     props = tool_schema(tool)['properties']
     takes = ', '.join(f'{n} ({kind_words(s)})' for n, s in props.items()) or 'no arguments'
     text = f'{_squashed(purpose, 400).rstrip(".")}. Takes {takes}; runs in a sandbox and returns the result.'
