@@ -6,11 +6,11 @@ Docs: https://latm-dev.github.io/latm/serve.html.md"""
 
 # %% auto #0
 __all__ = ['RESULT_SCHEMA', 'BUILTINS', 'INSTRUCTIONS', 'SOLVE', 'EXAMPLE', 'MAKE', 'LOOPBACK', 'as_json', 'tool_result',
-           'tool_error', 'mcp_tool', 'run_stored', 'LatmMCP', 'ToolServer', 'CostCap', 'resource_uri', 'BearerToken',
-           'dollars', 'add_serve_arguments', 'serve_command', 'main']
+           'tool_error', 'mcp_tool', 'mcp_tools', 'run_stored', 'LatmMCP', 'ToolServer', 'CostCap', 'resource_uri',
+           'BearerToken', 'dollars', 'add_serve_arguments', 'serve_command', 'main']
 
-# %% ../nbs/11_serve.ipynb #1051209a
-import argparse, contextlib, json, math, os, re, secrets, socket, sys
+# %% ../nbs/11_serve.ipynb #da98d3d6
+import argparse, contextlib, json, math, os, re, secrets, socket, sys, warnings
 from pathlib import Path
 
 import anyio
@@ -63,7 +63,16 @@ def mcp_tool(tool: Tool) -> 'types.Tool':
                       input_schema=tool_schema(tool), output_schema=RESULT_SCHEMA,
                       annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False))
 
-# %% ../nbs/11_serve.ipynb #e5ffdd25
+# %% ../nbs/11_serve.ipynb #bb943c5a
+def mcp_tools(tools) -> list:
+    "MCP descriptions of `tools`, leaving out (with a warning) any whose function latm cannot read"
+    entries = []
+    for tool in tools:
+        try: entries.append(mcp_tool(tool))
+        except LatmError as e: warnings.warn(f'latm serve: tool {tool.name!r} is not offered: {e}', stacklevel=2)
+    return entries
+
+# %% ../nbs/11_serve.ipynb #e38e783c
 async def run_stored(tool: Tool, arguments: dict, sandbox: Sandbox) -> 'types.CallToolResult':
     "Call stored `tool` with `arguments` in `sandbox`: its result, or an MCP tool error"
     try: code = arguments_code(tool, arguments)
@@ -74,7 +83,7 @@ async def run_stored(tool: Tool, arguments: dict, sandbox: Sandbox) -> 'types.Ca
     value = as_json(run.values.get('ans'))
     return tool_result({'result': value}, value if isinstance(value, str) else json.dumps(value))
 
-# %% ../nbs/11_serve.ipynb #64a58fa3
+# %% ../nbs/11_serve.ipynb #783c5bbe
 class LatmMCP(Server):
     "The SDK's low-level server, advertising that its tool and resource lists change"
     def create_initialization_options(self, notification_options=None, *args, **kwargs):
@@ -83,7 +92,7 @@ class LatmMCP(Server):
 
 BUILTINS = ('solve', 'make_tool')  # names of the server's own tools; a stored tool of one of these names is not served
 
-# %% ../nbs/11_serve.ipynb #d6ff84f6
+# %% ../nbs/11_serve.ipynb #243bfda8
 class ToolServer:
     "A tool library served over MCP: its tools, `solve`, `make_tool` and the tool sources"
     def __init__(self,
@@ -108,7 +117,7 @@ class ToolServer:
 
     def __repr__(self): return f'ToolServer({self.library!r}, make={self.make}, max_make_cost={self.max_make_cost})'
 
-# %% ../nbs/11_serve.ipynb #a9e16f4c
+# %% ../nbs/11_serve.ipynb #374cf4bc
 INSTRUCTIONS = ('Verified Python tools made by latm. Call a tool by name with the arguments its schema describes; '
                 'it runs in a sandbox. Not sure which tool fits? Call solve(question). make_tool(name, examples) '
                 'makes a new tool from at least six solved examples, when the server allows it.')
@@ -120,7 +129,7 @@ def fingerprint(self: ToolServer) -> tuple:
     records = sorted(p for p in self.library.path.iterdir() if p.suffix == '.json' and not p.name.startswith('.'))
     return tuple((p.name, (s := p.stat()).st_size, s.st_mtime_ns) for p in records if p.is_file())
 
-# %% ../nbs/11_serve.ipynb #3358170c
+# %% ../nbs/11_serve.ipynb #c3c3ebaa
 SOLVE = types.Tool(name='solve', title='Solve a question with the right stored tool',
                    description="Sends the question to the stored tool of its task and has latm's user model answer it "
                                "with that tool (the call runs in a sandbox). Says so when no stored tool fits.",
@@ -140,7 +149,7 @@ MAKE = types.Tool(name='make_tool', title='Make a verified tool from examples',
                                     'examples': {'type': 'array', 'minItems': 6, 'items': EXAMPLE,
                                                  'description': 'solved examples: question and answer'}}})
 
-# %% ../nbs/11_serve.ipynb #6e4f559a
+# %% ../nbs/11_serve.ipynb #cd3df9be
 @patch
 def tools(self: ToolServer) -> dict:
     "{name: tool} for each stored tool the server offers"
@@ -149,9 +158,9 @@ def tools(self: ToolServer) -> dict:
 @patch
 async def _list_tools(self: ToolServer, ctx, params) -> 'types.ListToolsResult':
     stored = await anyio.to_thread.run_sync(self.tools)
-    return types.ListToolsResult(tools=[mcp_tool(t) for t in stored.values()] + [SOLVE] + [MAKE] * self.make)
+    return types.ListToolsResult(tools=mcp_tools(stored.values()) + [SOLVE] + [MAKE] * self.make)
 
-# %% ../nbs/11_serve.ipynb #9fdf1e77
+# %% ../nbs/11_serve.ipynb #89cc4af6
 @patch
 async def _call_tool(self: ToolServer, ctx, params) -> 'types.CallToolResult':
     name, arguments = params.name, params.arguments or {}
@@ -172,7 +181,7 @@ def _unknown(self: ToolServer, name: str) -> str:
         return 'This server does not make tools (it was started with --no-make). Use a stored tool, or solve.'
     return f'No tool {name!r} in this library: list the tools to see what it has, or call solve with your question.'
 
-# %% ../nbs/11_serve.ipynb #023a055e
+# %% ../nbs/11_serve.ipynb #8e80e10b
 @patch
 def _dispatcher(self: ToolServer) -> Dispatcher:
     "The dispatcher, in step with the library's tools"
@@ -192,7 +201,7 @@ async def solve(self: ToolServer, question: str) -> 'types.CallToolResult':
     if not a.ok: return tool_error(f'Tool {d.tool!r} fits the question, but the user model gave no answer: {a.error}')
     return tool_result({'answer': a.answer, 'tool': d.tool, 'code': a.code}, a.answer)
 
-# %% ../nbs/11_serve.ipynb #053e23a5
+# %% ../nbs/11_serve.ipynb #c8e11591
 @patch
 def _why_none(self: ToolServer, d) -> str:
     "Why dispatch `d` found no tool, in words"
@@ -200,7 +209,7 @@ def _why_none(self: ToolServer, d) -> str:
     (name, score), *_ = d.candidates
     return f'the closest stored tool, {name!r}, scores {score:.2f}, under the {self.dispatcher.threshold:.2f} needed'
 
-# %% ../nbs/11_serve.ipynb #3cca401b
+# %% ../nbs/11_serve.ipynb #a41ffabe
 @patch
 async def _initialized(self: ToolServer, ctx, params):
     "Keep the session of a client that connected with the handshake, to tell it about changes"
@@ -226,7 +235,7 @@ async def changed(self: ToolServer) -> bool:
     await self.notify()
     return True
 
-# %% ../nbs/11_serve.ipynb #3d3b9cfc
+# %% ../nbs/11_serve.ipynb #38c1cab2
 @patch
 @contextlib.asynccontextmanager
 async def _lifespan(self: ToolServer, server):
@@ -240,7 +249,7 @@ async def _lifespan(self: ToolServer, server):
         yield {}
         tasks.cancel_scope.cancel()
 
-# %% ../nbs/11_serve.ipynb #419e37ff
+# %% ../nbs/11_serve.ipynb #4d7c58aa
 class CostCap:
     "A `ToolMaker` progress callback that stops a making once it has spent more than `dollars`"
     def __init__(self, dollars: float): self.dollars = dollars
@@ -255,7 +264,7 @@ class CostCap:
                             f'${self.dollars:.4f} per making (--max-make-cost). Nothing was stored; raise the cap, '
                             'or give clearer examples.')
 
-# %% ../nbs/11_serve.ipynb #1b3313a5
+# %% ../nbs/11_serve.ipynb #38713cd8
 @patch
 def _made(self: ToolServer, name: str, examples: list) -> Tool:
     "Make, verify and store a tool called `name` from `examples` (in a worker thread)"
@@ -277,7 +286,7 @@ async def make_tool(self: ToolServer, name: str, examples: list) -> 'types.CallT
     said = f'Made tool {stored.name!r} (version {stored.version}); it is listed now. {data["description"]}'
     return tool_result(data, said)
 
-# %% ../nbs/11_serve.ipynb #38dbb457
+# %% ../nbs/11_serve.ipynb #6f2e939a
 def resource_uri(name: str) -> str: return f'latm://tools/{name}.py'
 
 @patch
@@ -296,7 +305,7 @@ async def _read_resource(self: ToolServer, ctx, params) -> 'types.ReadResourceRe
     return types.ReadResourceResult(contents=[types.TextResourceContents(uri=str(params.uri), text=module_text(tool),
                                                                          mime_type='text/x-python')])
 
-# %% ../nbs/11_serve.ipynb #27803118
+# %% ../nbs/11_serve.ipynb #45887227
 @patch(as_prop=True)
 def server(self: ToolServer) -> LatmMCP:
     "The SDK's server with latm's handlers, made on first use"
@@ -308,7 +317,7 @@ def server(self: ToolServer) -> LatmMCP:
         self._server.add_notification_handler('notifications/initialized', types.NotificationParams, self._initialized)
     return self._server
 
-# %% ../nbs/11_serve.ipynb #170c5a59
+# %% ../nbs/11_serve.ipynb #7c5af4cb
 class BearerToken:
     "The SDK's token verifier for one secret token, compared in constant time"
     def __init__(self, token: str): self.token = token
@@ -318,7 +327,7 @@ class BearerToken:
             return AccessToken(token=token, client_id='latm-serve', scopes=[])
         return None
 
-# %% ../nbs/11_serve.ipynb #e26a4d36
+# %% ../nbs/11_serve.ipynb #a7e1f83e
 @patch
 async def serve_stdio(self: ToolServer):
     "Serve one client over stdin and stdout until it disconnects"
@@ -340,7 +349,7 @@ async def serve_http(self: ToolServer, host: str, port: int, token: str, say=pri
         say(f'serving MCP at http://{host}:{port}/mcp (streamable HTTP; send the header Authorization: Bearer TOKEN)')
         await server.serve(sockets=[sock])
 
-# %% ../nbs/11_serve.ipynb #e7e2b886
+# %% ../nbs/11_serve.ipynb #b8e2458e
 def dollars(text: str) -> float:
     "An argparse type: an amount of dollars, 0 or more"
     try: amount = float(text)
@@ -365,7 +374,7 @@ def add_serve_arguments(p):
     p.add_argument('--watch', type=float, default=1.0, metavar='SECONDS',
                    help='how often to look for tools changed by others (default 1)')
 
-# %% ../nbs/11_serve.ipynb #1fbbef38
+# %% ../nbs/11_serve.ipynb #c43859b6
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
 def serve_command(args) -> int:
