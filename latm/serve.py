@@ -155,12 +155,21 @@ def tools(self: ToolServer) -> dict:
     "{name: tool} for each stored tool the server offers"
     return {name: tool for name, tool in self.library.tools().items() if name not in BUILTINS}
 
+# %% ../nbs/11_serve.ipynb #4e5de3dc
 @patch
 async def _list_tools(self: ToolServer, ctx, params) -> 'types.ListToolsResult':
     stored = await anyio.to_thread.run_sync(self.tools)
     return types.ListToolsResult(tools=mcp_tools(stored.values()) + [SOLVE] + [MAKE] * self.make)
 
-# %% ../nbs/11_serve.ipynb #89cc4af6
+# %% ../nbs/11_serve.ipynb #4d437859
+@patch
+def _unknown(self: ToolServer, name: str) -> str:
+    "What to tell a client that called tool `name`, which the server does not offer"
+    if name == 'make_tool':
+        return 'This server does not make tools (it was started with --no-make). Use a stored tool, or solve.'
+    return f'No tool {name!r} in this library: list the tools to see what it has, or call solve with your question.'
+
+# %% ../nbs/11_serve.ipynb #51879c0e
 @patch
 async def _call_tool(self: ToolServer, ctx, params) -> 'types.CallToolResult':
     name, arguments = params.name, params.arguments or {}
@@ -175,13 +184,7 @@ async def _call_tool(self: ToolServer, ctx, params) -> 'types.CallToolResult':
     except Exception as e:
         return tool_error(f'latm could not finish the call ({type(e).__name__}: {e}); the server carries on.')
 
-@patch
-def _unknown(self: ToolServer, name: str) -> str:
-    if name == 'make_tool':
-        return 'This server does not make tools (it was started with --no-make). Use a stored tool, or solve.'
-    return f'No tool {name!r} in this library: list the tools to see what it has, or call solve with your question.'
-
-# %% ../nbs/11_serve.ipynb #8e80e10b
+# %% ../nbs/11_serve.ipynb #0970e3fc
 @patch
 def _dispatcher(self: ToolServer) -> Dispatcher:
     "The dispatcher, in step with the library's tools"
@@ -189,6 +192,17 @@ def _dispatcher(self: ToolServer) -> Dispatcher:
     self.dispatcher.sync(tools[n] for n in sorted(tools))
     return self.dispatcher
 
+# %% ../nbs/11_serve.ipynb #80ba9610
+@patch
+def _why_none(self: ToolServer, d) -> str:
+    "Why dispatch `d` found no tool, in words"
+    if d.note: return d.note
+    if not d.candidates: return 'the dispatcher model named no stored tool' if d.mode == 'llm' else 'there are no tools'
+    (name, score), *_ = d.candidates
+    needed = f', under the {t:.2f} needed' if (t := self.dispatcher.threshold) is not None else ''
+    return f'the closest stored tool, {name!r}, scores {score:.2f}{needed}'
+
+# %% ../nbs/11_serve.ipynb #b69444d4
 @patch
 async def solve(self: ToolServer, question: str) -> 'types.CallToolResult':
     "Answer `question` with the stored tool the dispatcher picks; say so when no tool fits"
@@ -201,20 +215,7 @@ async def solve(self: ToolServer, question: str) -> 'types.CallToolResult':
     if not a.ok: return tool_error(f'Tool {d.tool!r} fits the question, but the user model gave no answer: {a.error}')
     return tool_result({'answer': a.answer, 'tool': d.tool, 'code': a.code}, a.answer)
 
-# %% ../nbs/11_serve.ipynb #c8e11591
-@patch
-def _why_none(self: ToolServer, d) -> str:
-    "Why dispatch `d` found no tool, in words"
-    if d.note or not d.candidates: return d.note or 'the library has no tools'
-    (name, score), *_ = d.candidates
-    return f'the closest stored tool, {name!r}, scores {score:.2f}, under the {self.dispatcher.threshold:.2f} needed'
-
-# %% ../nbs/11_serve.ipynb #a41ffabe
-@patch
-async def _initialized(self: ToolServer, ctx, params):
-    "Keep the session of a client that connected with the handshake, to tell it about changes"
-    self.sessions.add(ctx.session)
-
+# %% ../nbs/11_serve.ipynb #c61d1e55
 @patch
 async def notify(self: ToolServer):
     "Tell every client that the tool and resource lists changed"
@@ -226,6 +227,7 @@ async def notify(self: ToolServer):
             await session.send_resource_list_changed()
         except Exception: self.sessions.discard(session)  # that client has gone
 
+# %% ../nbs/11_serve.ipynb #664a2823
 @patch
 async def changed(self: ToolServer) -> bool:
     "Notify the clients if the library changed since the last look; whether it had"
@@ -235,7 +237,7 @@ async def changed(self: ToolServer) -> bool:
     await self.notify()
     return True
 
-# %% ../nbs/11_serve.ipynb #38c1cab2
+# %% ../nbs/11_serve.ipynb #39b6332e
 @patch
 @contextlib.asynccontextmanager
 async def _lifespan(self: ToolServer, server):
@@ -249,7 +251,7 @@ async def _lifespan(self: ToolServer, server):
         yield {}
         tasks.cancel_scope.cancel()
 
-# %% ../nbs/11_serve.ipynb #4d7c58aa
+# %% ../nbs/11_serve.ipynb #c5d70f24
 class CostCap:
     "A `ToolMaker` progress callback that stops a making once it has spent more than `dollars`"
     def __init__(self, dollars: float): self.dollars = dollars
@@ -264,7 +266,7 @@ class CostCap:
                             f'${self.dollars:.4f} per making (--max-make-cost). Nothing was stored; raise the cap, '
                             'or give clearer examples.')
 
-# %% ../nbs/11_serve.ipynb #38713cd8
+# %% ../nbs/11_serve.ipynb #5b0ee644
 @patch
 def _made(self: ToolServer, name: str, examples: list) -> Tool:
     "Make, verify and store a tool called `name` from `examples` (in a worker thread)"
@@ -286,7 +288,7 @@ async def make_tool(self: ToolServer, name: str, examples: list) -> 'types.CallT
     said = f'Made tool {stored.name!r} (version {stored.version}); it is listed now. {data["description"]}'
     return tool_result(data, said)
 
-# %% ../nbs/11_serve.ipynb #6f2e939a
+# %% ../nbs/11_serve.ipynb #de346dfe
 def resource_uri(name: str) -> str: return f'latm://tools/{name}.py'
 
 @patch
@@ -296,6 +298,7 @@ async def _list_resources(self: ToolServer, ctx, params) -> 'types.ListResources
         types.Resource(uri=resource_uri(t.name), name=f'{t.name}.py', title=f'{t.name} v{t.version}: the source',
                        description=t.description, mime_type='text/x-python') for t in stored.values()])
 
+# %% ../nbs/11_serve.ipynb #9b898205
 @patch
 async def _read_resource(self: ToolServer, ctx, params) -> 'types.ReadResourceResult':
     found = re.fullmatch(r'latm://tools/(\w+)\.py', str(params.uri))
@@ -305,7 +308,7 @@ async def _read_resource(self: ToolServer, ctx, params) -> 'types.ReadResourceRe
     return types.ReadResourceResult(contents=[types.TextResourceContents(uri=str(params.uri), text=module_text(tool),
                                                                          mime_type='text/x-python')])
 
-# %% ../nbs/11_serve.ipynb #45887227
+# %% ../nbs/11_serve.ipynb #2cbebbad
 @patch(as_prop=True)
 def server(self: ToolServer) -> LatmMCP:
     "The SDK's server with latm's handlers, made on first use"
@@ -317,7 +320,13 @@ def server(self: ToolServer) -> LatmMCP:
         self._server.add_notification_handler('notifications/initialized', types.NotificationParams, self._initialized)
     return self._server
 
-# %% ../nbs/11_serve.ipynb #7c5af4cb
+# %% ../nbs/11_serve.ipynb #f8e3edca
+@patch
+async def _initialized(self: ToolServer, ctx, params):
+    "Keep the session of a client that connected with the handshake, to tell it about changes"
+    self.sessions.add(ctx.session)
+
+# %% ../nbs/11_serve.ipynb #a1b304f0
 class BearerToken:
     "The SDK's token verifier for one secret token, compared in constant time"
     def __init__(self, token: str): self.token = token
@@ -327,18 +336,19 @@ class BearerToken:
             return AccessToken(token=token, client_id='latm-serve', scopes=[])
         return None
 
-# %% ../nbs/11_serve.ipynb #a7e1f83e
-@patch
-async def serve_stdio(self: ToolServer):
-    "Serve one client over stdin and stdout until it disconnects"
-    async with stdio_server() as (read, write):
-        await self.server.run(read, write, self.server.create_initialization_options())
-
+# %% ../nbs/11_serve.ipynb #b9a3fad2
 @patch
 def http_app(self: ToolServer, host: str, port: int, token: str):
     "The streamable HTTP app at `/mcp`, refusing requests without the bearer `token`"
     auth = AuthSettings(issuer_url=f'http://{host}:{port}', resource_server_url=None)
     return self.server.streamable_http_app(host=host, auth=auth, token_verifier=BearerToken(token))
+
+# %% ../nbs/11_serve.ipynb #5a176939
+@patch
+async def serve_stdio(self: ToolServer):
+    "Serve one client over stdin and stdout until it disconnects"
+    async with stdio_server() as (read, write):
+        await self.server.run(read, write, self.server.create_initialization_options())
 
 @patch
 async def serve_http(self: ToolServer, host: str, port: int, token: str, say=print):
@@ -349,7 +359,7 @@ async def serve_http(self: ToolServer, host: str, port: int, token: str, say=pri
         say(f'serving MCP at http://{host}:{port}/mcp (streamable HTTP; send the header Authorization: Bearer TOKEN)')
         await server.serve(sockets=[sock])
 
-# %% ../nbs/11_serve.ipynb #b8e2458e
+# %% ../nbs/11_serve.ipynb #e0eed1cc
 def dollars(text: str) -> float:
     "An argparse type: an amount of dollars, 0 or more"
     try: amount = float(text)
@@ -358,6 +368,7 @@ def dollars(text: str) -> float:
         raise argparse.ArgumentTypeError(f'give an amount of dollars such as 0.50, not {text!r}')
     return amount
 
+# %% ../nbs/11_serve.ipynb #232009f0
 def add_serve_arguments(p):
     "Add `latm serve`'s options to argparse parser `p`"
     p.add_argument('--library', help='the tool library folder (default: $LATM_LIBRARY, else ./latm_tools)')
@@ -374,7 +385,7 @@ def add_serve_arguments(p):
     p.add_argument('--watch', type=float, default=1.0, metavar='SECONDS',
                    help='how often to look for tools changed by others (default 1)')
 
-# %% ../nbs/11_serve.ipynb #c43859b6
+# %% ../nbs/11_serve.ipynb #131de875
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
 def serve_command(args) -> int:
@@ -392,6 +403,7 @@ def serve_command(args) -> int:
     anyio.run(served.serve_http, args.host, args.port, token, say)
     return 0
 
+# %% ../nbs/11_serve.ipynb #702b6adc
 def main(argv: list | None = None) -> int:  # arguments (None: the command line)
     "`python -m latm.serve`: the same as `latm serve`"
     p = argparse.ArgumentParser(prog='latm serve',
