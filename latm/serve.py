@@ -7,7 +7,7 @@ Docs: https://latm-dev.github.io/latm/serve.html.md"""
 # %% auto #0
 __all__ = ['RESULT_SCHEMA', 'BUILTINS', 'INSTRUCTIONS', 'SOLVE', 'EXAMPLE', 'MAKE', 'LOOPBACK', 'as_json', 'tool_result',
            'tool_error', 'mcp_tool', 'mcp_tools', 'run_stored', 'LatmMCP', 'ToolServer', 'CostCap', 'resource_uri',
-           'BearerToken', 'dollars', 'add_serve_arguments', 'serve_command', 'main']
+           'BearerToken', 'amount', 'add_serve_arguments', 'serve_command', 'main']
 
 # %% ../nbs/11_serve.ipynb #da98d3d6
 import argparse, contextlib, json, math, os, re, secrets, socket, sys, warnings
@@ -359,14 +359,18 @@ async def serve_http(self: ToolServer, host: str, port: int, token: str, say=pri
         say(f'serving MCP at http://{host}:{port}/mcp (streamable HTTP; send the header Authorization: Bearer TOKEN)')
         await server.serve(sockets=[sock])
 
-# %% ../nbs/11_serve.ipynb #e0eed1cc
-def dollars(text: str) -> float:
-    "An argparse type: an amount of dollars, 0 or more"
-    try: amount = float(text)
-    except ValueError: amount = -1.0
-    if not (math.isfinite(amount) and amount >= 0):
-        raise argparse.ArgumentTypeError(f'give an amount of dollars such as 0.50, not {text!r}')
-    return amount
+# %% ../nbs/11_serve.ipynb #7f8792e4
+def amount(what: str,  # what the number counts, e.g. 'dollars'
+           example: str,  # a good value, for the message
+           positive: bool = False):  # 0 is not allowed either
+    "An argparse type: a finite number of `what`, 0 or more (more than 0 if `positive`)"
+    def convert(text: str) -> float:
+        try: n = float(text)
+        except ValueError: n = math.nan
+        if not (math.isfinite(n) and (n > 0 if positive else n >= 0)):
+            raise argparse.ArgumentTypeError(f'give {what} such as {example}, not {text!r}')
+        return n
+    return convert
 
 # %% ../nbs/11_serve.ipynb #232009f0
 def add_serve_arguments(p):
@@ -379,10 +383,11 @@ def add_serve_arguments(p):
     p.add_argument('--port', type=whole_number(0, 65535), default=8765,
                    help='with --http: the port (default 8765; 0: any free one)')
     p.add_argument('--no-make', action='store_true', help='do not offer make_tool')
-    p.add_argument('--max-make-cost', type=dollars, metavar='DOLLARS', help='stop a making that spends more than this')
+    p.add_argument('--max-make-cost', type=amount('an amount of dollars', '0.50'), metavar='DOLLARS',
+                   help='stop a making that spends more than this')
     for role in ('maker', 'verifier', 'user'):
         p.add_argument(f'--{role}', metavar='MODEL', help=f'the {role} model (default: as configured)')
-    p.add_argument('--watch', type=float, default=1.0, metavar='SECONDS',
+    p.add_argument('--watch', type=amount('seconds', '1', positive=True), default=1.0, metavar='SECONDS',
                    help='how often to look for tools changed by others (default 1)')
 
 # %% ../nbs/11_serve.ipynb #131de875
