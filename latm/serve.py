@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio
 from fastcore.basics import patch
-from .models import LatmError, Model
+from .models import LatmError, Model, price_for
 from .sandbox import Sandbox
 from .tasks import Task
 from .library import Tool, ToolLibrary, checked_name, failure_text, module_text, shared_sandbox
@@ -110,7 +110,8 @@ class ToolServer:
         self.library = library if isinstance(library, ToolLibrary) else ToolLibrary(library)
         self.maker, self.verifier = maker or Model('maker'), verifier or Model('verifier')
         self.user = user or Model('user')
-        self.sandbox, self.make, self.max_make_cost = sandbox or shared_sandbox(), make, max_make_cost
+        self.sandbox, self.max_make_cost = sandbox or shared_sandbox(), max_make_cost
+        self.make = make and (max_make_cost is None or max_make_cost > 0)  # a cap of $0 allows no making
         self.retries, self.repairs, self.watch = retries, repairs, watch
         self.dispatcher = Dispatcher({}, cache_dir=self.library.path / '.dispatch', **dispatcher)
         self.bus, self.sessions, self.seen, self._server = InMemorySubscriptionBus(), set(), self.fingerprint(), None
@@ -161,12 +162,12 @@ async def _list_tools(self: ToolServer, ctx, params) -> 'types.ListToolsResult':
     stored = await anyio.to_thread.run_sync(self.tools)
     return types.ListToolsResult(tools=mcp_tools(stored.values()) + [SOLVE] + [MAKE] * self.make)
 
-# %% ../nbs/11_serve.ipynb #4d437859
+# %% ../nbs/11_serve.ipynb #6617cdf1
 @patch
 def _unknown(self: ToolServer, name: str) -> str:
     "What to tell a client that called tool `name`, which the server does not offer"
-    if name == 'make_tool':
-        return 'This server does not make tools (it was started with --no-make). Use a stored tool, or solve.'
+    if name == 'make_tool': return ('This server does not make tools (it was started with --no-make, or a cost cap '
+                                    'of 0). Use a stored tool, or solve.')
     return f'No tool {name!r} in this library: list the tools to see what it has, or call solve with your question.'
 
 # %% ../nbs/11_serve.ipynb #51879c0e
@@ -251,10 +252,17 @@ async def _lifespan(self: ToolServer, server):
         yield {}
         tasks.cancel_scope.cancel()
 
-# %% ../nbs/11_serve.ipynb #c5d70f24
+# %% ../nbs/11_serve.ipynb #ea5f632c
 class CostCap:
     "A `ToolMaker` progress callback that stops a making once it has spent more than `dollars`"
     def __init__(self, dollars: float): self.dollars = dollars
+
+    def check_prices(self, *models: Model):
+        "A `LatmError` before any request if the price of one of `models` is unknown: the cap could not be kept"
+        if unknown := [m.model for m in models if price_for(m.model) is None]:
+            raise LatmError(f'No making was started: latm does not know the price of {", ".join(unknown)}, so the '
+                            f'cap of ${self.dollars:.4f} per making (--max-make-cost) cannot be kept. '
+                            'Use priced models, or no cap.')
 
     def __call__(self, p: MakingProgress):
         if p.cost is None:
@@ -272,6 +280,7 @@ def _made(self: ToolServer, name: str, examples: list) -> Tool:
     "Make, verify and store a tool called `name` from `examples` (in a worker thread)"
     task = Task(checked_name(name), [(e['question'], e['answer']) for e in examples])
     cap = CostCap(self.max_make_cost) if self.max_make_cost is not None else None
+    if cap: cap.check_prices(self.maker, self.verifier)
     maker = ToolMaker(task, maker=self.maker, verifier=self.verifier, sandbox=self.sandbox, retries=self.retries,
                       progress=cap)
     tool = maker.make()
