@@ -7,10 +7,10 @@ Docs: https://latm-dev.github.io/latm/console.html.md"""
 # %% auto #0
 __all__ = ['SURFACES', 'API_ADVICE', 'LIBRARY_HELP', 'whole_number', 'as_commands', 'add_bench_arguments', 'add_demo_arguments',
            'add_make_arguments', 'add_use_arguments', 'add_tools_arguments', 'add_check_arguments',
-           'add_improve_arguments', 'parser', 'main']
+           'add_improve_arguments', 'amount', 'add_serve_arguments', 'parser', 'main']
 
 # %% ../nbs/07a_console.ipynb #1a12754b
-import argparse, importlib, re
+import argparse, importlib, math, re
 
 # %% ../nbs/07a_console.ipynb #ccd3ef4d
 def whole_number(least: int = 1, most: int | None = None):
@@ -130,6 +130,37 @@ def add_improve_arguments(i: argparse.ArgumentParser):
     i.add_argument('--retries', type=whole_number(0), default=3, help='fixes allowed per stage (default 3)')
     i.add_argument('--library', help=LIBRARY_HELP)
 
+# %% ../nbs/07a_console.ipynb #7f8792e4
+def amount(what: str,  # what the number counts, e.g. 'dollars'
+           example: str,  # a good value, for the message
+           positive: bool = False):  # 0 is not allowed either
+    "An argparse type: a finite number of `what`, 0 or more (more than 0 if `positive`)"
+    def convert(text: str) -> float:
+        try: n = float(text)
+        except ValueError: n = math.nan
+        if not (math.isfinite(n) and (n > 0 if positive else n >= 0)):
+            raise argparse.ArgumentTypeError(f'give {what} such as {example}, not {text!r}')
+        return n
+    return convert
+
+# %% ../nbs/07a_console.ipynb #232009f0
+def add_serve_arguments(p):
+    "Add `latm serve`'s options to argparse parser `p`"
+    p.add_argument('--library', help=LIBRARY_HELP)
+    p.add_argument('--http', action='store_true', help='serve streamable HTTP at /mcp instead of stdio; '
+                   'requests need the bearer token from $LATM_SERVE_TOKEN (made and printed if unset)')
+    p.add_argument('--host', default='127.0.0.1',
+                   help='with --http: the address to listen on (default: 127.0.0.1, loopback)')
+    p.add_argument('--port', type=whole_number(0, 65535), default=8765,
+                   help='with --http: the port (default 8765; 0: any free one)')
+    p.add_argument('--no-make', action='store_true', help='do not offer make_tool')
+    p.add_argument('--max-make-cost', type=amount('an amount of dollars', '0.50'), metavar='DOLLARS',
+                   help='stop a making that spends more than this')
+    for role in ('maker', 'verifier', 'user'):
+        p.add_argument(f'--{role}', metavar='MODEL', help=f'the {role} model (default: as configured)')
+    p.add_argument('--watch', type=amount('seconds', '1', positive=True), default=1.0, metavar='SECONDS',
+                   help='how often to look for tools changed by others (default 1)')
+
 # %% ../nbs/07a_console.ipynb #2b9cfc03
 def parser() -> argparse.ArgumentParser:
     "The `latm` command's argument parser"
@@ -162,6 +193,9 @@ def parser() -> argparse.ArgumentParser:
     add_improve_arguments(command('improve', 'latm.cli:improve', 'fix a tool for the questions flagged against it',
                                   'Fix a tool for the questions flagged against its current version: the maker '
                                   'proposes, the old tests, use cases and new tests verify, the library stores it'))
+    add_serve_arguments(command('serve', 'latm.serve:serve_command', 'serve the stored tools to MCP clients (agents, '
+                                'IDEs), making new ones on demand', 'Serve the tool library over MCP: stdio, or '
+                                'streamable HTTP with --http behind a bearer token'))
     command('doctor', 'latm.cli:doctor_command',
             "check each role's endpoint, key and model, and what it costs per 1,000 questions",
             "Check every role's endpoint, key, model and a one-token call; "

@@ -7,7 +7,7 @@ Docs: https://latm-dev.github.io/latm/serve.html.md"""
 # %% auto #0
 __all__ = ['RESULT_SCHEMA', 'BUILTINS', 'INSTRUCTIONS', 'SOLVE', 'EXAMPLE', 'MAKE', 'LOOPBACK', 'as_json', 'tool_result',
            'tool_error', 'mcp_tool', 'mcp_tools', 'run_stored', 'LatmMCP', 'ToolServer', 'CostCap', 'resource_uri',
-           'BearerToken', 'amount', 'add_serve_arguments', 'serve_command', 'main']
+           'BearerToken', 'serve_command', 'main']
 
 # %% ../nbs/11_serve.ipynb #da98d3d6
 import argparse, contextlib, json, math, os, re, secrets, socket, sys, warnings
@@ -23,7 +23,7 @@ from .schema import ArgumentError, arguments_code, tool_description, tool_schema
 from .maker import ToolMaker, MakingProgress
 from .user import ToolUser
 from .dispatcher import Dispatcher, tool_questions
-from .console import whole_number
+from .console import add_serve_arguments
 from .cli import library_at, run_job
 try:
     import mcp_types as types, uvicorn
@@ -367,37 +367,6 @@ async def serve_http(self: ToolServer, host: str, port: int, token: str, say=pri
         server = uvicorn.Server(uvicorn.Config(self.http_app(host, port, token), log_level='warning'))
         say(f'serving MCP at http://{host}:{port}/mcp (streamable HTTP; send the header Authorization: Bearer TOKEN)')
         await server.serve(sockets=[sock])
-
-# %% ../nbs/11_serve.ipynb #7f8792e4
-def amount(what: str,  # what the number counts, e.g. 'dollars'
-           example: str,  # a good value, for the message
-           positive: bool = False):  # 0 is not allowed either
-    "An argparse type: a finite number of `what`, 0 or more (more than 0 if `positive`)"
-    def convert(text: str) -> float:
-        try: n = float(text)
-        except ValueError: n = math.nan
-        if not (math.isfinite(n) and (n > 0 if positive else n >= 0)):
-            raise argparse.ArgumentTypeError(f'give {what} such as {example}, not {text!r}')
-        return n
-    return convert
-
-# %% ../nbs/11_serve.ipynb #232009f0
-def add_serve_arguments(p):
-    "Add `latm serve`'s options to argparse parser `p`"
-    p.add_argument('--library', help='the tool library folder (default: $LATM_LIBRARY, else ./latm_tools)')
-    p.add_argument('--http', action='store_true', help='serve streamable HTTP at /mcp instead of stdio; '
-                   'requests need the bearer token from $LATM_SERVE_TOKEN (made and printed if unset)')
-    p.add_argument('--host', default='127.0.0.1',
-                   help='with --http: the address to listen on (default: 127.0.0.1, loopback)')
-    p.add_argument('--port', type=whole_number(0, 65535), default=8765,
-                   help='with --http: the port (default 8765; 0: any free one)')
-    p.add_argument('--no-make', action='store_true', help='do not offer make_tool')
-    p.add_argument('--max-make-cost', type=amount('an amount of dollars', '0.50'), metavar='DOLLARS',
-                   help='stop a making that spends more than this')
-    for role in ('maker', 'verifier', 'user'):
-        p.add_argument(f'--{role}', metavar='MODEL', help=f'the {role} model (default: as configured)')
-    p.add_argument('--watch', type=amount('seconds', '1', positive=True), default=1.0, metavar='SECONDS',
-                   help='how often to look for tools changed by others (default 1)')
 
 # %% ../nbs/11_serve.ipynb #131de875
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
