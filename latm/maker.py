@@ -35,7 +35,7 @@ def _braces_escaped(text: str) -> str:
     "`text` with its braces escaped for `str.format`"
     return text.replace('{', '{{').replace('}', '}}')
 
-# %% ../nbs/05_maker.ipynb #7055a150
+# %% ../nbs/05_maker.ipynb #1be5b8a2
 @dataclass(frozen=True)
 class Prompts:
     "Every message the tool maker sends; `fingerprint` names the exact text in a tool's provenance"
@@ -76,7 +76,7 @@ def _definition(node) -> bool:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
     return bool(targets) and all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)
 
-# %% ../nbs/05_maker.ipynb #195b7a25
+# %% ../nbs/05_maker.ipynb #aeabff40
 def _global_names(table) -> set:
     "The global names read in a `symtable` scope and the scopes inside it (parameters and locals are not)"
     own = {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
@@ -89,11 +89,12 @@ def _loaded(*nodes) -> set:
 def _reads(node, scopes: dict) -> set:
     "The global names a top-level statement reads: a function's or class's body by its scope, plus its definition's"
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): return _loaded(node)
-    defined_with = node.decorator_list + (node.bases + [k.value for k in node.keywords] if isinstance(node, ast.ClassDef)
-                                          else node.args.defaults + [d for d in node.args.kw_defaults if d])
+    if isinstance(node, ast.ClassDef): evaluated = node.bases + [k.value for k in node.keywords]
+    else: evaluated = node.args.defaults + [d for d in node.args.kw_defaults if d]
+    defined_with = node.decorator_list + evaluated
     return _loaded(*defined_with).union(*map(_global_names, scopes.get(node.name, [])))
 
-# %% ../nbs/05_maker.ipynb #527657ed
+# %% ../nbs/05_maker.ipynb #b41b88ad
 def _first_line(node) -> int:
     "The first line of a top-level statement, its decorators included"
     return min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
@@ -108,7 +109,7 @@ def _assigned(node) -> set:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
-# %% ../nbs/05_maker.ipynb #3be2e798
+# %% ../nbs/05_maker.ipynb #361971e9
 def definition_segments(code: str) -> list:
     "The imports, functions, classes and constants of `code`, and the assignments they read, as (name, text) pairs"
     tree, lines, scopes = ast.parse(code), code.splitlines(), {}
@@ -126,7 +127,7 @@ def definitions_only(code: str) -> str:
     "The imports, functions, classes and constants of `code` (and the tables they read), without example runs"
     return '\n\n'.join(text for _, text in definition_segments(code))
 
-# %% ../nbs/05_maker.ipynb #f89ec2bc
+# %% ../nbs/05_maker.ipynb #2dc3ba9b
 def defined_functions(code: str) -> list:
     "Names of the top-level functions in `code`"
     return [n.name for n in ast.parse(code).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -167,7 +168,7 @@ def content_tokens(value) -> tuple:
     return tuple(_token_re.findall(normalise_answer(value).lower()))
 
 def says_answer(value, answer: str, question: str = '') -> bool:
-    "Whether `value` gives `answer`: equal once normalised, or with the same content tokens (punctuation alone has none)"
+    "Whether `value` gives `answer`: equal once normalised, or the same content tokens (punctuation alone has none)"
     if answers_match(value, answer, question): return True
     return bool(tokens := content_tokens(answer)) and content_tokens(value) == tokens
 
@@ -175,7 +176,7 @@ def says_answer(value, answer: str, question: str = '') -> bool:
 def _squash(text: str) -> str: return ' '.join(text.split())
 
 def solutions_by_question(cases: list, examples: list) -> list:
-    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, else by content"
+    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, or content"
     written, by_tokens = {_squash(q): s for q, s in cases}, {content_tokens(q): s for q, s in cases}
     keys = [content_tokens(e.question) for e in examples]
     unique = lambda k: by_tokens.get(k) if keys.count(k) == 1 else None  # tokens that name one example alone
@@ -193,7 +194,7 @@ class MakingProgress:
     usage: Usage
     cost: float | None
 
-# %% ../nbs/05_maker.ipynb #07ed1f0f
+# %% ../nbs/05_maker.ipynb #8ca88fc9
 class ToolMakingError(LatmError):
     "Making a tool failed at a stage after its bounded retries; keeps the whole transcript, and what the attempt cost"
     def __init__(self, task: str, stage: str, why: str, transcript: list, attempts: dict,
@@ -203,7 +204,8 @@ class ToolMakingError(LatmError):
         self.usage, self.cost = usage or Usage(), cost
         advice = '' if endpoint_failed else ' Try more examples, a stronger maker model, or more retries.'
         super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} '
-                         f'attempt(s): {why.rstrip(".")}. Nothing was stored; the transcript is in `.transcript`.{advice}')
+                         f'attempt(s): {why.rstrip(".")}. Nothing was stored; the transcript is in `.transcript`.'
+                         + advice)
 
 # %% ../nbs/05_maker.ipynb #d0ecb09f
 class ToolMaker:
@@ -225,9 +227,10 @@ class ToolMaker:
 
     def _report(self, stage: str, message: str):
         "Tell `progress` (if any) where the run is"
-        if self.progress: self.progress(MakingProgress(stage, self.attempts.get(stage, 0), message, self.usage, self.cost))
+        if self.progress:
+            self.progress(MakingProgress(stage, self.attempts.get(stage, 0), message, self.usage, self.cost))
 
-# %% ../nbs/05_maker.ipynb #2889a884
+# %% ../nbs/05_maker.ipynb #e14a8932
 @patch
 def _ask(self: ToolMaker, model: Model, stage: str, content: str) -> str:
     "Send `content` as the next user turn and return the model's reply"
@@ -279,7 +282,7 @@ def _broken(code: str, entry: str) -> str:
     return (f'{code}\n\nclass _LatmWrong:\n    __eq__ = lambda self, other: False\n    __hash__ = object.__hash__\n'
             f'def {entry}(*args, **kwargs):\n    return _LatmWrong()\n')
 
-# %% ../nbs/05_maker.ipynb #1c8634d6
+# %% ../nbs/05_maker.ipynb #8fcf2314
 def _written_values(tests: str) -> list:
     "Every literal value written in `tests`: strings, numbers, and the tuples, lists and sets of them"
     values = []
@@ -289,7 +292,7 @@ def _written_values(tests: str) -> list:
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): pass  # not a literal: `(a, b)`
     return values
 
-# %% ../nbs/05_maker.ipynb #95ea1685
+# %% ../nbs/05_maker.ipynb #74738ae8
 def _without_merged(tests: str, source: str) -> str:
     "`tests` with the definitions `merge_definitions` took into `source` blanked out (each alone on its lines)"
     lines, known, tree = tests.splitlines(), {n for n, _ in definition_segments(source) if n}, ast.parse(tests)
@@ -300,7 +303,7 @@ def _without_merged(tests: str, source: str) -> str:
             lines[start - 1:node.end_lineno] = [''] * (node.end_lineno - start + 1)
     return '\n'.join(lines)
 
-# %% ../nbs/05_maker.ipynb #5991fcc1
+# %% ../nbs/05_maker.ipynb #7a4d1b3c
 def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tuple:
     "(entry point, None) if `tests` verify `source` on `examples`, else (entry point or None, why not)"
     try: ast.parse(tests)
@@ -314,7 +317,8 @@ def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tu
     run = sandbox.run(code, names=('_latm_calls',))
     if not run.ok: return entry, error_text(run, code)
     if (calls := run.values.get('_latm_calls', 0)) < len(examples):
-        return entry, f'the tests called {entry} {calls} time(s) for {len(examples)} questions: test every question above'
+        return entry, (f'the tests called {entry} {calls} time(s) for {len(examples)} questions: '
+                       'test every question above')
     values = _written_values(tests)
     for i, e in enumerate(examples, 1):
         if not any(says_answer(v, e.answer, e.question) for v in values):
@@ -333,7 +337,7 @@ def merge_definitions(source: str, reply_code: str) -> str:
     imports = [t for n, t in reply if n is None and t not in {o for _, o in old}]
     return '\n\n'.join(imports + [new.get(n, t) if n else t for n, t in old])
 
-# %% ../nbs/05_maker.ipynb #538f5389
+# %% ../nbs/05_maker.ipynb #a08ecbc9
 @patch
 def verify(self: ToolMaker, code: str) -> tuple:
     "(function source, tests, entry point) once the maker's unit tests verify its function"
@@ -368,14 +372,14 @@ def parse_wrapped(reply: str, entry: str) -> tuple:
         prev = end
     return source, cases
 
-# %% ../nbs/05_maker.ipynb #9d4f9a8d
+# %% ../nbs/05_maker.ipynb #022136ec
 def _shown(value, question: str) -> str:
     "How a use case's value reads in a repair turn: its repr and what it normalises to, or why latm will not read it"
     try: return f'{value!r}, which is {normalise_answer(value, question)!r}'
     except AnswerError as e: return f'a value latm will not read ({e})'
 
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
-    "([UseCase, ...], None, seconds the slowest took) if each example has a use case answering it, else (None, why, None)"
+    "([UseCase, ...], None, the slowest's seconds) if each example has a use case answering it, else (None, why, None)"
     use_cases, seconds = [], []
     for i, (e, solution) in enumerate(zip(examples, solutions_by_question(cases, examples)), 1):
         if solution is None:
@@ -391,7 +395,7 @@ def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) 
         seconds.append(run.duration)
     return use_cases, None, max(seconds)
 
-# %% ../nbs/05_maker.ipynb #944a1902
+# %% ../nbs/05_maker.ipynb #5b316810
 @patch
 def wrap(self: ToolMaker, source: str, tests: str, entry: str) -> Tool:
     "The finished tool, once its use cases reproduce their answers"
@@ -425,14 +429,14 @@ def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str,
           slowest: float) -> Tool:  # seconds the slowest use case took
     "The verified tool, with its call timeout and where it came from"
     first = self.task.train[0].question.splitlines()[0]
-    made = Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
-                      attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
-                      cost=self.cost, task=self.task.name)
+    made = Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url,
+                      prompt_version=self.prompts.fingerprint, attempts=sum(self.attempts.values()),
+                      transcript=list(self.messages), usage=asdict(self.usage), cost=self.cost, task=self.task.name)
     return Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
                 entry_point=entry, use_cases=use_cases, tests=tests, provenance=made,
                 timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)))
 
-# %% ../nbs/05_maker.ipynb #4ed47dd0
+# %% ../nbs/05_maker.ipynb #a191a3c3
 @patch
 def make(self: ToolMaker) -> Tool:
     "Propose, verify and wrap: a verified tool, or ToolMakingError"
@@ -444,7 +448,7 @@ def make_tool(task: Task,
               library=None,  # a `ToolLibrary` to add the verified tool to (None: just return it)
               force: bool = False,  # replace the tool's current version even if the new one fails its tests
               **kwargs) -> Tool:  # passed to `ToolMaker`: maker, verifier, sandbox, prompts, retries, progress, name
-    "Make a verified tool for `task`; stored in `library` if one is given, and then returned as stored, with its version"
+    "Make a verified tool for `task`; stored in `library` if one is given, then returned as stored, with its version"
     tool = ToolMaker(task, **kwargs).make()
     return tool if library is None else library.add(tool, force=force)
 
@@ -459,7 +463,8 @@ class MakingBar:
         if p.stage in STAGES: self.bar.n = STAGES.index(p.stage)
         if p.stage == 'done': self.bar.n = len(STAGES)
         cost = '?' if p.cost is None else f'${p.cost:.4f}'
-        self.bar.set_postfix_str(f'{p.stage} #{p.attempt}, {p.usage.prompt_tokens + p.usage.completion_tokens:,} tokens, {cost}')
+        tokens = p.usage.prompt_tokens + p.usage.completion_tokens
+        self.bar.set_postfix_str(f'{p.stage} #{p.attempt}, {tokens:,} tokens, {cost}')
         if p.stage in ('done', 'failed'): self.close()
 
     def close(self):

@@ -27,7 +27,8 @@ def code_blocks(reply: str) -> list:
     found = [(m.start(), m.end(), m.group('lang').lower(), m.group('code').strip('\n'))
              for m in _fence_re.finditer(reply, *answer_span(reply)) if m.group('lang').lower() in _PY_TAGS]
     tagged = any(lang for _, _, lang, _ in found)  # where the reply tags its Python, an untagged block that does not
-    return [(start, end, code) for start, end, lang, code in found if lang or not tagged or _parses(code)]  # parse is output
+    return [(start, end, code) for start, end, lang, code in found  # parse is output it shows, not code
+            if lang or not tagged or _parses(code)]
 
 # %% ../nbs/04a_replies.ipynb #643aff87
 class NoCodeError(LatmError):
@@ -47,7 +48,7 @@ def extract_code(reply: str) -> str:
 
 # %% ../nbs/04a_replies.ipynb #c08dfc51
 def answer_variable(code: str) -> str:
-    "The variable `code` leaves its answer in: `ans` if it sets it, else the last `ans*` it sets (GPT-4 writes `ans1`...)"
+    "The variable `code` leaves its answer in: `ans` if it sets it, else the last `ans*` it sets (GPT-4's `ans1`...)"
     try: tree = ast.parse(code)
     except SyntaxError: return 'ans'
     assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
@@ -66,6 +67,7 @@ def final_answer(reply: str) -> str:
     "The final answer in `reply`'s answer, as written: after its last 'the answer is' or 'Answer:', else its last line"
     start, end = answer_span(reply or '')
     text = (reply or '')[start:end]
-    after = max([m.end() for m in _answer_is.finditer(text)] + [m.end() for m in _answer_line.finditer(text)], default=None)
+    ends = [m.end() for m in _answer_is.finditer(text)] + [m.end() for m in _answer_line.finditer(text)]
+    after = max(ends, default=None)
     line = text[after:].strip().split('\n')[0] if after is not None else (text.strip().splitlines() or [''])[-1]
     return _answer_edges.sub('', line)

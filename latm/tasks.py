@@ -31,7 +31,7 @@ class Example:
 class ExampleError(LatmError):
     "Examples that cannot be read; the message names the row and the fix"
 
-# %% ../nbs/04_tasks.ipynb #6333acd0
+# %% ../nbs/04_tasks.ipynb #3d7e66d2
 QUESTION_KEYS, ANSWER_KEYS = ('question', 'input', 'q', 'prompt'), ('answer', 'target', 'a', 'output')
 
 def as_example(row, where: str = 'row') -> Example:
@@ -77,7 +77,7 @@ def parse_qa_text(text: str, where: str = 'text') -> list:  # `where`: what to c
         i += 2
     return rows
 
-# %% ../nbs/04_tasks.ipynb #e6ee3650
+# %% ../nbs/04_tasks.ipynb #80ba85bf
 def _read_text(path: Path) -> str:
     "The text of an example file, or an `ExampleError` that says what is wrong with it"
     if not path.exists(): raise ExampleError(f'No example file at {path}: check the path.')
@@ -96,7 +96,7 @@ def _jsonl_rows(text: str, path: Path) -> list:
         except ValueError as e: raise ExampleError(f'{path} line {n} is not valid JSON ({e}): fix that line.') from e
     return rows
 
-# %% ../nbs/04_tasks.ipynb #fb1204b9
+# %% ../nbs/04_tasks.ipynb #bc930579
 def _rows_from_file(path: Path) -> list:
     "The raw rows of a JSONL, CSV, JSON or Q/A text example file"
     text, ext = _read_text(path), path.suffix.lower()
@@ -147,7 +147,7 @@ class Task:
     def __repr__(self):
         return f'Task({self.name!r}: {len(self.train)} train, {len(self.valid)} valid, {len(self.test)} test)'
 
-# %% ../nbs/04_tasks.ipynb #23e2e2ec
+# %% ../nbs/04_tasks.ipynb #e78d3562
 @patch
 def _check_split(self: Task):
     "Raise `ExampleError` unless the split keeps its parts apart and has the examples it needs"
@@ -167,7 +167,7 @@ def _check_split(self: Task):
                            f'({self.k_train} to propose, {self.k_valid} to verify). '
                            'Add examples or lower k_train/k_valid.')
 
-# %% ../nbs/04_tasks.ipynb #641310bb
+# %% ../nbs/04_tasks.ipynb #9e0ff27a
 @patch(cls_method=True)
 def from_bbh(cls: Task, path, **kw):
     "A task from a BIG-Bench Hard JSON file, split and preprocessed as the LATM paper did"
@@ -182,7 +182,7 @@ def _dyck_without_spaces(e: Example) -> Example:
     return Example(f'{head}Input: {seq.replace(" ", "")}', e.answer.replace(' ', ''))
 
 # %% ../nbs/04_tasks.ipynb #6b4517a9
-PAPER_COMMIT = '4169219e4966253b6ec0928876a2bccfdc3cdbd3'  # the LATM paper's repository, at the commit its data is pinned to
+PAPER_COMMIT = '4169219e4966253b6ec0928876a2bccfdc3cdbd3'  # the paper's repository, at the commit its data is pinned to
 PAPER_URL = f'https://raw.githubusercontent.com/ctlllll/LLM-ToolMaker/{PAPER_COMMIT}'
 SHIPPED = Path(str(resources.files('latm'))) / 'data'  # the data latm ships as package data
 
@@ -250,7 +250,7 @@ def paper_tasks(data=None,  # a folder with bbh/ (None: `$LATM_DATA`, else what 
     return sorted(Path(p).stem for p in pinned_sha256()
                   if p.startswith('bbh/') and (downloads or (SHIPPED / p).is_file()))
 
-# %% ../nbs/04_tasks.ipynb #614c6399
+# %% ../nbs/04_tasks.ipynb #35a2a16d
 def paper_task(name: str, data=None) -> Task:
     "The paper's task `name`, split and preprocessed as the paper did"
     if name not in paper_tasks(data):
@@ -267,7 +267,7 @@ class AnswerError(LatmError, ValueError):
 
 _ASK_FORM = 'give the answer in the form the question asks for'
 
-# %% ../nbs/04_tasks.ipynb #99cae473
+# %% ../nbs/04_tasks.ipynb #1eafce93
 def check_answer(ans):
     "Raise `AnswerError` unless `ans` keeps within the bounds; it stops at the first part past one, so it costs little"
     todo, size = [(ans, 0)], 0
@@ -295,7 +295,7 @@ def options_of(question: str) -> dict:
     "The multiple-choice options of `question`: letter -> option text"
     return {m.group(1): m.group(2) for m in _option_re.finditer(question)}
 
-# %% ../nbs/04_tasks.ipynb #e1b5b68b
+# %% ../nbs/04_tasks.ipynb #0be7609b
 _whole_re = re.compile(r'-?\d+\.0+')
 
 def _plain(ans) -> str:
@@ -308,7 +308,7 @@ def _plain(ans) -> str:
         raise AnswerError(f'The answer holds an int in a dict or set too long to write; {_ASK_FORM}.') from None
     return s.split('.')[0] if _whole_re.fullmatch(s) else s  # '12.0' as 12.0: a DataFrame's float column writes so
 
-# %% ../nbs/04_tasks.ipynb #1e6fc9f4
+# %% ../nbs/04_tasks.ipynb #be75131b
 _letter_re = re.compile(r'\(?([A-Za-z])\)?\.?(?:\s+(.+))?', re.S)
 
 def _option_key(text: str) -> str: return text.strip().rstrip('.').strip().lower()
@@ -325,7 +325,7 @@ def normalise_answer(ans, question: str = '') -> str:
     if isinstance(ans, int) and not isinstance(ans, bool) and 1 <= ans <= len(opts): return f'({sorted(opts)[ans - 1]})'
     return s
 
-# %% ../nbs/04_tasks.ipynb #594cfa00
+# %% ../nbs/04_tasks.ipynb #8870f9b5
 def answers_match(ans, expected, question: str = '') -> bool:
     "Whether `ans` is `expected` once both are normalised for `question`; an answer past a bound matches nothing"
     want = normalise_answer(expected, question)  # an `expected` past one is an error in the examples: it raises
