@@ -141,6 +141,7 @@ def _line_name(n: int, before: int) -> str:
     "Line `n` of the code run, named for a model whose own code starts after `before` lines of a tool's"
     return f'line {n - before}' if n > before else f"line {n} of the tool's code"
 
+# %% ../nbs/05_maker.ipynb #79817144
 SANDBOX_LIMIT = "the sandbox's timeout; Sandbox(timeout=SECONDS) allows more"
 
 def error_text(result, code: str,
@@ -248,6 +249,7 @@ def _ask(self: ToolMaker, model: Model, stage: str, content: str) -> str:
     self._report(stage, 'reply received')
     return c.text
 
+# %% ../nbs/05_maker.ipynb #35624855
 @patch
 def _fail(self: ToolMaker, stage: str, why: str):
     "Report the failure and raise `ToolMakingError` with the transcript so far"
@@ -378,6 +380,7 @@ def _shown(value, question: str) -> str:
     try: return f'{value!r}, which is {normalise_answer(value, question)!r}'
     except AnswerError as e: return f'a value latm will not read ({e})'
 
+# %% ../nbs/05_maker.ipynb #b8e939ee
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
     "([UseCase, ...], None, the slowest's seconds) if each example has a use case answering it, else (None, why, None)"
     use_cases, seconds = [], []
@@ -444,6 +447,7 @@ def make(self: ToolMaker) -> Tool:
     self._report('done', f'{tool.name}: {len(tool.use_cases)} use cases verified')
     return tool
 
+# %% ../nbs/05_maker.ipynb #a526125c
 def make_tool(task: Task,
               library=None,  # a `ToolLibrary` to add the verified tool to (None: just return it)
               force: bool = False,  # replace the tool's current version even if the new one fails its tests

@@ -87,6 +87,7 @@ def _read_text(path: Path) -> str:
         raise ExampleError(f'{path} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8.') from e
     except OSError as e: raise ExampleError(f'{path} cannot be read ({e.strerror}): check its permissions.') from e
 
+# %% ../nbs/04_tasks.ipynb #01998aca
 def _jsonl_rows(text: str, path: Path) -> list:
     "The rows of a JSONL file; a line that is not JSON is named by its number"
     rows = []
@@ -111,6 +112,7 @@ def _rows_from_file(path: Path) -> list:
     if ext == '.txt': return parse_qa_text(text, str(path))
     raise ExampleError(f'{path}: latm reads .jsonl, .csv, .json and .txt (Q:/A: text) example files.')
 
+# %% ../nbs/04_tasks.ipynb #a6935762
 def load_examples(source) -> list:  # dicts/pairs/Examples, a DataFrame, or a .jsonl, .csv, .json or .txt file's path
     "Read question/answer examples from `source`"
     if isinstance(source, (str, Path)): rows, label = _rows_from_file(Path(source)), str(source)

@@ -165,6 +165,7 @@ def drive_steps(steps,  # a generator yielding ('chat', messages) and ('run', (c
             try: got = chat(what)
             except LatmError as e: got = e
 
+# %% ../nbs/06_user.ipynb #a46bbcc2
 async def adrive_steps(steps, chat, run):  # as `drive_steps`, with `chat` and `run` coroutine functions
     "Meet the needs of `steps` with async `chat` and `run` until it returns; what it returns"
     got = None
@@ -207,6 +208,7 @@ async def aanswer(self: ToolUser, question: str) -> Answer:
                    for i in range(self.samples)]
     return _vote(question, answers)
 
+# %% ../nbs/06_user.ipynb #6455712c
 def use_tool(tool: Tool, question: str,
              **kwargs) -> Answer:  # passed to `ToolUser`: user, sandbox, repairs, samples, request parameters
     "Answer `question` with `tool`"
@@ -254,6 +256,7 @@ async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, prog
     finally: bar.close()
     return answers_frame(answers)
 
+# %% ../nbs/06_user.ipynb #aaedec10
 def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
                   user: Model | None = None,  # the cheap model (None: the configured 'user')
                   **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
