@@ -8,7 +8,7 @@ Docs: https://latm-dev.github.io/latm/maker.html.md"""
 __all__ = ['PAPER_PROMPTS', 'SANDBOX_LIMIT', 'STAGES', 'TIMEOUT_FACTOR', 'TIMEOUT_FLOOR', 'TIMEOUT_CAP', 'Prompts',
            'definition_segments', 'definitions_only', 'defined_functions', 'called_names', 'error_text',
            'content_tokens', 'says_answer', 'solutions_by_question', 'MakingProgress', 'ToolMakingError', 'ToolMaker',
-           'check_tests', 'merge_definitions', 'parse_wrapped', 'defined_functions_safe', 'check_use_cases',
+           'check_tests', 'merge_definitions', 'defined_functions_safe', 'parse_wrapped', 'check_use_cases',
            'call_timeout', 'make_tool', 'MakingBar']
 
 # %% ../nbs/05_maker.ipynb #eab09921
@@ -28,31 +28,35 @@ _FORMAT = '''```python
 {parse the question into the arguments of the function}
 {call the function and save the return value in a variable named `ret`}
 {for multiple choice question, parse the options}
-{convert the return value `ret` to the answer (if the question is a multiple choice question, convert to an option) and save it in a variable named `ans`, otherwise}'''
+{convert the return value `ret` to the answer (if the question is a multiple choice question, convert to an option) \
+and save it in a variable named `ans`, otherwise}'''
 
 def _braces_escaped(text: str) -> str:
     "`text` with its braces escaped for `str.format`"
     return text.replace('{', '{{').replace('}', '}}')
 
+# %% ../nbs/05_maker.ipynb #1be5b8a2
 @dataclass(frozen=True)
 class Prompts:
     "Every message the tool maker sends; `fingerprint` names the exact text in a tool's provenance"
     version: str = 'latm-paper-1'
     example: str = 'Question: {question}\nAnswer: {answer}'  # one demonstration; they are joined by blank lines
-    propose: str = ('{examples}\n\nPlease write a generic Python function to solve this type of problems using only standard python libraries. '
-                    'The output of the function can later be converted to the answer (option for multiple choice question). '
-                    'All the function should be wrapped by\n```python\n```')
+    propose: str = ('{examples}\n\nPlease write a generic Python function to solve this type of problems using only '
+                    'standard python libraries. The output of the function can later be converted to the answer '
+                    '(option for multiple choice question). All the function should be wrapped by\n```python\n```')
     fix: str = 'Failed to execute the function due to the error: {error}. Please fix it and try again.'
-    test: str = ('{examples}\n\nWrite unit tests to verify the correctness of the function on the questions above using the following format:\n'
-                 + _braces_escaped(_FORMAT + '\n{assert ans == the provided answer (if the question is a multiple choice question, assert ans == option)}\n```\n'))
+    test: str = ('{examples}\n\nWrite unit tests to verify the correctness of the function on the questions above '
+                 'using the following format:\n' + _braces_escaped(_FORMAT + '\n{assert ans == the provided answer '
+                 '(if the question is a multiple choice question, assert ans == option)}\n```\n'))
     test_fix: str = 'Failed to pass the unit tests due to the error: {error}. Please fix it and try again.'
     no_code: str = 'Your reply has no Python code. Please give the code wrapped by\n```python\n```'
-    wrap: str = ('Success! The function is correct. We will need to summarize the function and use cases up for further use. '
-                 'Please extract the information from the history in the following format:\n\n'
-                 'Here is a function to solve a class of problems:\n```python\n{{the function, including necessary imports}}\n```\n\n'
-                 'Use cases:\nQuestion: {{question (including options)}}\nSolution:\n' + _braces_escaped(_FORMAT) +
-                 '\n```\nDo this for all the questions in the verification step.\n')
-    wrap_fix: str = 'The use cases are not right: {error}. Please give the function and all the use cases again in the same format.'
+    wrap: str = ('Success! The function is correct. We will need to summarize the function and use cases up for '
+                 'further use. Please extract the information from the history in the following format:\n\n'
+                 'Here is a function to solve a class of problems:\n```python\n{{the function, including necessary '
+                 'imports}}\n```\n\nUse cases:\nQuestion: {{question (including options)}}\nSolution:\n'
+                 + _braces_escaped(_FORMAT) + '\n```\nDo this for all the questions in the verification step.\n')
+    wrap_fix: str = ('The use cases are not right: {error}. '
+                     'Please give the function and all the use cases again in the same format.')
 
     @property
     def fingerprint(self) -> str:
@@ -72,25 +76,31 @@ def _definition(node) -> bool:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
     return bool(targets) and all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)
 
+# %% ../nbs/05_maker.ipynb #aeabff40
 def _global_names(table) -> set:
     "The global names read in a `symtable` scope and the scopes inside it (parameters and locals are not)"
-    return {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}.union(*map(_global_names, table.get_children()))
+    own = {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+    return own.union(*map(_global_names, table.get_children()))
 
 def _loaded(*nodes) -> set:
     "Names read anywhere in `nodes`"
     return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 def _reads(node, scopes: dict) -> set:
-    "The global names a top-level statement reads: a function's or class's body by its scope, plus what is evaluated where it is defined"
+    "The global names a top-level statement reads: a function's or class's body by its scope, plus its definition's"
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): return _loaded(node)
-    defined_with = node.decorator_list + (node.bases + [k.value for k in node.keywords] if isinstance(node, ast.ClassDef)
-                                          else node.args.defaults + [d for d in node.args.kw_defaults if d])
+    if isinstance(node, ast.ClassDef): evaluated = node.bases + [k.value for k in node.keywords]
+    else: evaluated = node.args.defaults + [d for d in node.args.kw_defaults if d]
+    defined_with = node.decorator_list + evaluated
     return _loaded(*defined_with).union(*map(_global_names, scopes.get(node.name, [])))
 
-def _first_line(node) -> int: return min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])  # decorators included
+# %% ../nbs/05_maker.ipynb #b41b88ad
+def _first_line(node) -> int:
+    "The first line of a top-level statement, its decorators included"
+    return min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
 
 def _defined_name(node) -> str | None:
-    "The name a top-level definition gives: a function's or class's, an assignment's (first) target as written; None for an import"
+    "The name a top-level definition gives: a function's or class's, an assignment's first target; None for an import"
     if isinstance(node, (ast.Import, ast.ImportFrom)): return None
     return getattr(node, 'name', None) or ast.unparse(node.targets[0] if isinstance(node, ast.Assign) else node.target)
 
@@ -99,25 +109,25 @@ def _assigned(node) -> set:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
+# %% ../nbs/05_maker.ipynb #361971e9
 def definition_segments(code: str) -> list:
-    "The imports, functions, classes and constants of `code`, and the other top-level assignments they read, as (name, text) pairs; imports have no name"
+    "The imports, functions, classes and constants of `code`, and the assignments they read, as (name, text) pairs"
     tree, lines, scopes = ast.parse(code), code.splitlines(), {}
     try: tables = symtable.symtable(code, '<code>', 'exec').get_children()
-    except SyntaxError: tables = []  # what only the compiler refuses (`global x` after using x): the sandbox will say so to the model
+    except SyntaxError: tables = []  # what only the compiler refuses (`global x` after using x): the sandbox says so
     for table in tables: scopes.setdefault(table.get_name(), []).append(table)
     keep = [_definition(node) for node in tree.body]
     read = set().union(*(_reads(node, scopes) for node, kept in zip(tree.body, keep) if kept))
-    while more := [i for i, node in enumerate(tree.body) if not keep[i] and _assigned(node) & read]:  # a table read by a function, and what it reads
+    while more := [i for i, node in enumerate(tree.body) if not keep[i] and _assigned(node) & read]:  # tables read
         for i in more: keep[i], read = True, read | _reads(tree.body[i], scopes)
-    segments = []
-    for node in (node for node, kept in zip(tree.body, keep) if kept):
-        segments.append((_defined_name(node), '\n'.join(lines[_first_line(node) - 1:node.end_lineno])))
-    return segments
+    return [(_defined_name(node), '\n'.join(lines[_first_line(node) - 1:node.end_lineno]))
+            for node, kept in zip(tree.body, keep) if kept]  # imports have no name
 
 def definitions_only(code: str) -> str:
     "The imports, functions, classes and constants of `code` (and the tables they read), without example runs"
     return '\n\n'.join(text for _, text in definition_segments(code))
 
+# %% ../nbs/05_maker.ipynb #2dc3ba9b
 def defined_functions(code: str) -> list:
     "Names of the top-level functions in `code`"
     return [n.name for n in ast.parse(code).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -131,6 +141,7 @@ def _line_name(n: int, before: int) -> str:
     "Line `n` of the code run, named for a model whose own code starts after `before` lines of a tool's"
     return f'line {n - before}' if n > before else f"line {n} of the tool's code"
 
+# %% ../nbs/05_maker.ipynb #79817144
 SANDBOX_LIMIT = "the sandbox's timeout; Sandbox(timeout=SECONDS) allows more"
 
 def error_text(result, code: str,
@@ -145,7 +156,7 @@ def error_text(result, code: str,
     if err is None: return f'the code was stopped ({result.killed_by or "no result"})'
     if err.message:
         if err.type != 'SyntaxError' or not before: return err.message
-        return re.sub(r'\(line (\d+)\)$', lambda m: f'({_line_name(int(m[1]), before)})', err.message)  # the sandbox writes where a SyntaxError is
+        return re.sub(r'\(line (\d+)\)$', lambda m: f'({_line_name(int(m[1]), before)})', err.message)  # where it is
     line = code.splitlines()[err.lineno - 1].strip() if err.lineno and err.lineno <= len(code.splitlines()) else ''
     return f'{err.type} at {_line_name(err.lineno, before)}: {line}' if line else err.type
 
@@ -158,7 +169,7 @@ def content_tokens(value) -> tuple:
     return tuple(_token_re.findall(normalise_answer(value).lower()))
 
 def says_answer(value, answer: str, question: str = '') -> bool:
-    "Whether `value` gives `answer`: equal once normalised, or with the same content tokens (punctuation alone has none)"
+    "Whether `value` gives `answer`: equal once normalised, or the same content tokens (punctuation alone has none)"
     if answers_match(value, answer, question): return True
     return bool(tokens := content_tokens(answer)) and content_tokens(value) == tokens
 
@@ -166,7 +177,7 @@ def says_answer(value, answer: str, question: str = '') -> bool:
 def _squash(text: str) -> str: return ' '.join(text.split())
 
 def solutions_by_question(cases: list, examples: list) -> list:
-    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, else by content"
+    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, or content"
     written, by_tokens = {_squash(q): s for q, s in cases}, {content_tokens(q): s for q, s in cases}
     keys = [content_tokens(e.question) for e in examples]
     unique = lambda k: by_tokens.get(k) if keys.count(k) == 1 else None  # tokens that name one example alone
@@ -184,6 +195,7 @@ class MakingProgress:
     usage: Usage
     cost: float | None
 
+# %% ../nbs/05_maker.ipynb #8ca88fc9
 class ToolMakingError(LatmError):
     "Making a tool failed at a stage after its bounded retries; keeps the whole transcript, and what the attempt cost"
     def __init__(self, task: str, stage: str, why: str, transcript: list, attempts: dict,
@@ -192,8 +204,9 @@ class ToolMakingError(LatmError):
         self.task, self.stage, self.why, self.transcript, self.attempts = task, stage, why, transcript, attempts
         self.usage, self.cost = usage or Usage(), cost
         advice = '' if endpoint_failed else ' Try more examples, a stronger maker model, or more retries.'
-        super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} attempt(s): '
-                         f'{why.rstrip(".")}. Nothing was stored; the transcript is in `.transcript`.{advice}')
+        super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} '
+                         f'attempt(s): {why.rstrip(".")}. Nothing was stored; the transcript is in `.transcript`.'
+                         + advice)
 
 # %% ../nbs/05_maker.ipynb #d0ecb09f
 class ToolMaker:
@@ -214,26 +227,34 @@ class ToolMaker:
         self.messages, self.usage, self.cost, self.attempts = [], Usage(), 0.0, {}
 
     def _report(self, stage: str, message: str):
-        if self.progress: self.progress(MakingProgress(stage, self.attempts.get(stage, 0), message, self.usage, self.cost))
+        "Tell `progress` (if any) where the run is"
+        if self.progress:
+            self.progress(MakingProgress(stage, self.attempts.get(stage, 0), message, self.usage, self.cost))
 
-    def _ask(self, model: Model, stage: str, content: str) -> str:
-        "Send `content` as the next user turn and return the model's reply"
-        self.messages.append({'role': 'user', 'content': content})
-        self.attempts[stage] = self.attempts.get(stage, 0) + 1
-        self._report(stage, f'asking {model.model}')
-        try:
-            with tags(task=self.task.name, tool=self.name): c = model.chat(self.messages)
-        except LatmError as e:
-            raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts, self.usage, self.cost, endpoint_failed=True) from e
-        self.messages.append({'role': 'assistant', 'content': c.text})
-        self.usage = self.usage + c.usage
-        self.cost = add_costs(self.cost, c.cost)
-        self._report(stage, 'reply received')
-        return c.text
+# %% ../nbs/05_maker.ipynb #e14a8932
+@patch
+def _ask(self: ToolMaker, model: Model, stage: str, content: str) -> str:
+    "Send `content` as the next user turn and return the model's reply"
+    self.messages.append({'role': 'user', 'content': content})
+    self.attempts[stage] = self.attempts.get(stage, 0) + 1
+    self._report(stage, f'asking {model.model}')
+    try:
+        with tags(task=self.task.name, tool=self.name): c = model.chat(self.messages)
+    except LatmError as e:
+        raise ToolMakingError(self.task.name, stage, str(e), self.messages, self.attempts, self.usage, self.cost,
+                              endpoint_failed=True) from e
+    self.messages.append({'role': 'assistant', 'content': c.text})
+    self.usage = self.usage + c.usage
+    self.cost = add_costs(self.cost, c.cost)
+    self._report(stage, 'reply received')
+    return c.text
 
-    def _fail(self, stage: str, why: str):
-        self._report('failed', why)
-        raise ToolMakingError(self.task.name, stage, why, self.messages, self.attempts, self.usage, self.cost)
+# %% ../nbs/05_maker.ipynb #35624855
+@patch
+def _fail(self: ToolMaker, stage: str, why: str):
+    "Report the failure and raise `ToolMakingError` with the transcript so far"
+    self._report('failed', why)
+    raise ToolMakingError(self.task.name, stage, why, self.messages, self.attempts, self.usage, self.cost)
 
 # %% ../nbs/05_maker.ipynb #c76d5e38
 @patch
@@ -255,13 +276,15 @@ def propose(self: ToolMaker) -> str:
 # %% ../nbs/05_maker.ipynb #654fd733
 def _counting(code: str, entry: str) -> str:
     "`code` with `entry` wrapped to count its calls in `_latm_calls`"
-    return f'{code}\n\n_latm_calls = 0\n_latm_{entry} = {entry}\ndef {entry}(*args, **kwargs):\n    global _latm_calls\n    _latm_calls += 1\n    return _latm_{entry}(*args, **kwargs)\n'
+    return (f'{code}\n\n_latm_calls = 0\n_latm_{entry} = {entry}\ndef {entry}(*args, **kwargs):\n'
+            f'    global _latm_calls\n    _latm_calls += 1\n    return _latm_{entry}(*args, **kwargs)\n')
 
 def _broken(code: str, entry: str) -> str:
     "`code` with `entry` replaced by a function that returns a wrong value, equal to nothing"
     return (f'{code}\n\nclass _LatmWrong:\n    __eq__ = lambda self, other: False\n    __hash__ = object.__hash__\n'
             f'def {entry}(*args, **kwargs):\n    return _LatmWrong()\n')
 
+# %% ../nbs/05_maker.ipynb #8fcf2314
 def _written_values(tests: str) -> list:
     "Every literal value written in `tests`: strings, numbers, and the tuples, lists and sets of them"
     values = []
@@ -271,29 +294,33 @@ def _written_values(tests: str) -> list:
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): pass  # not a literal: `(a, b)`
     return values
 
+# %% ../nbs/05_maker.ipynb #74738ae8
 def _without_merged(tests: str, source: str) -> str:
-    "`tests` with the definitions `merge_definitions` took into `source` blanked out (each alone on its lines), so none replaces the call counter; the rest as it was, line for line"
+    "`tests` with the definitions `merge_definitions` took into `source` blanked out (each alone on its lines)"
     lines, known, tree = tests.splitlines(), {n for n, _ in definition_segments(source) if n}, ast.parse(tests)
     taken = collections.Counter(line for node in tree.body for line in range(node.lineno, node.end_lineno + 1))
     for node in tree.body:
-        start = _first_line(node)
-        if _definition(node) and _defined_name(node) in known and all(taken[line] == 1 for line in range(node.lineno, node.end_lineno + 1)):
+        start, alone = _first_line(node), all(taken[line] == 1 for line in range(node.lineno, node.end_lineno + 1))
+        if _definition(node) and _defined_name(node) in known and alone:
             lines[start - 1:node.end_lineno] = [''] * (node.end_lineno - start + 1)
     return '\n'.join(lines)
 
+# %% ../nbs/05_maker.ipynb #7a4d1b3c
 def check_tests(source: str, tests: str, examples: list, sandbox: Sandbox) -> tuple:
     "(entry point, None) if `tests` verify `source` on `examples`, else (entry point or None, why not)"
     try: ast.parse(tests)
     except SyntaxError as e: return None, f'SyntaxError in the tests: {e.msg} (line {e.lineno})'
     entry = next((f for f in defined_functions(source) if f in called_names(tests)), None)
     if entry is None: return None, f'the tests never call the function ({", ".join(defined_functions(source))})'
-    if not any(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(tests))): return entry, 'the tests assert nothing: assert ans == the provided answer'
+    if not any(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(tests))):
+        return entry, 'the tests assert nothing: assert ans == the provided answer'
     tests = _without_merged(tests, source)
     code = _counting(source, entry) + '\n' + tests
     run = sandbox.run(code, names=('_latm_calls',))
     if not run.ok: return entry, error_text(run, code)
     if (calls := run.values.get('_latm_calls', 0)) < len(examples):
-        return entry, f'the tests called {entry} {calls} time(s) for {len(examples)} questions: test every question above'
+        return entry, (f'the tests called {entry} {calls} time(s) for {len(examples)} questions: '
+                       'test every question above')
     values = _written_values(tests)
     for i, e in enumerate(examples, 1):
         if not any(says_answer(v, e.answer, e.question) for v in values):
@@ -312,6 +339,7 @@ def merge_definitions(source: str, reply_code: str) -> str:
     imports = [t for n, t in reply if n is None and t not in {o for _, o in old}]
     return '\n\n'.join(imports + [new.get(n, t) if n else t for n, t in old])
 
+# %% ../nbs/05_maker.ipynb #a08ecbc9
 @patch
 def verify(self: ToolMaker, code: str) -> tuple:
     "(function source, tests, entry point) once the maker's unit tests verify its function"
@@ -332,6 +360,11 @@ def verify(self: ToolMaker, code: str) -> tuple:
 # %% ../nbs/05_maker.ipynb #ed87c38b
 _question_re = re.compile(r'Question:\s*(?P<q>.*?)\s*(?:\n\s*Answer:[^\n]*)?\s*Solution:\s*\Z', re.S)
 
+def defined_functions_safe(code: str) -> list:
+    "Top-level function names of `code`, or [] if it does not parse"
+    try: return defined_functions(code)
+    except SyntaxError: return []
+
 def parse_wrapped(reply: str, entry: str) -> tuple:
     "(function source or None, [(question, solution), ...]) from the maker's wrapping reply"
     source, cases, prev = None, [], 0
@@ -341,26 +374,23 @@ def parse_wrapped(reply: str, entry: str) -> tuple:
         prev = end
     return source, cases
 
-def defined_functions_safe(code: str) -> list:
-    "Top-level function names of `code`, or [] if it does not parse"
-    try: return defined_functions(code)
-    except SyntaxError: return []
-
+# %% ../nbs/05_maker.ipynb #022136ec
 def _shown(value, question: str) -> str:
     "How a use case's value reads in a repair turn: its repr and what it normalises to, or why latm will not read it"
     try: return f'{value!r}, which is {normalise_answer(value, question)!r}'
     except AnswerError as e: return f'a value latm will not read ({e})'
 
+# %% ../nbs/05_maker.ipynb #b8e939ee
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
-    "([UseCase, ...], None, seconds the slowest took) if every example has a use case answering it, else (None, why not, None)"
+    "([UseCase, ...], None, the slowest's seconds) if each example has a use case answering it, else (None, why, None)"
     use_cases, seconds = [], []
     for i, (e, solution) in enumerate(zip(examples, solutions_by_question(cases, examples)), 1):
         if solution is None:
             return None, (f'there is no use case for question {i} ({_squash(e.question)[:60]}...): '
                           'write it after "Question:" as it was given'), None
-        var = answer_variable(solution)
-        run = sandbox.run(source + '\n\n' + solution, names=(var,))
-        if not run.ok: return None, f'the use case of question {i} fails: {error_text(run, source + chr(10) * 2 + solution)}', None
+        var, full = answer_variable(solution), source + '\n\n' + solution
+        run = sandbox.run(full, names=(var,))
+        if not run.ok: return None, f'the use case of question {i} fails: {error_text(run, full)}', None
         if var not in run.values: return None, f'the use case of question {i} does not set `ans`', None
         if not says_answer(got := run.values[var], e.answer, e.question):
             return None, f'the use case of question {i} gives {var} = {_shown(got, e.question)}, not {e.answer!r}', None
@@ -368,6 +398,7 @@ def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) 
         seconds.append(run.duration)
     return use_cases, None, max(seconds)
 
+# %% ../nbs/05_maker.ipynb #5b316810
 @patch
 def wrap(self: ToolMaker, source: str, tests: str, entry: str) -> Tool:
     "The finished tool, once its use cases reproduce their answers"
@@ -376,8 +407,9 @@ def wrap(self: ToolMaker, source: str, tests: str, entry: str) -> Tool:
         reply = self._ask(self.verifier, 'wrap', content)
         wrapped, cases = parse_wrapped(reply, entry)
         wrapped = wrapped or source
-        run = self.sandbox.run(wrapped + '\n\n' + tests, names=())
-        if not run.ok: why = f'the function in the summary fails its unit tests: {error_text(run, wrapped + chr(10) * 2 + tests)}'
+        full = wrapped + '\n\n' + tests
+        run = self.sandbox.run(full, names=())
+        if not run.ok: why = f'the function in the summary fails its unit tests: {error_text(run, full)}'
         else:
             use_cases, why, slowest = check_use_cases(wrapped, cases, self.task.valid, self.sandbox)
             if why is None: return self._tool(wrapped, entry, use_cases, tests, slowest)
@@ -398,13 +430,16 @@ def call_timeout(slowest: float,  # seconds the slowest verified call took
 @patch
 def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str,
           slowest: float) -> Tool:  # seconds the slowest use case took
+    "The verified tool, with its call timeout and where it came from"
     first = self.task.train[0].question.splitlines()[0]
-    return Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source, entry_point=entry,
-                use_cases=use_cases, tests=tests, timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)),
-                provenance=Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
-                                      attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
-                                      cost=self.cost, task=self.task.name))
+    made = Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url,
+                      prompt_version=self.prompts.fingerprint, attempts=sum(self.attempts.values()),
+                      transcript=list(self.messages), usage=asdict(self.usage), cost=self.cost, task=self.task.name)
+    return Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
+                entry_point=entry, use_cases=use_cases, tests=tests, provenance=made,
+                timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)))
 
+# %% ../nbs/05_maker.ipynb #a191a3c3
 @patch
 def make(self: ToolMaker) -> Tool:
     "Propose, verify and wrap: a verified tool, or ToolMakingError"
@@ -412,11 +447,12 @@ def make(self: ToolMaker) -> Tool:
     self._report('done', f'{tool.name}: {len(tool.use_cases)} use cases verified')
     return tool
 
+# %% ../nbs/05_maker.ipynb #a526125c
 def make_tool(task: Task,
               library=None,  # a `ToolLibrary` to add the verified tool to (None: just return it)
               force: bool = False,  # replace the tool's current version even if the new one fails its tests
               **kwargs) -> Tool:  # passed to `ToolMaker`: maker, verifier, sandbox, prompts, retries, progress, name
-    "Make a verified tool for `task`; stored in `library` if one is given, and then returned as stored, with its version"
+    "Make a verified tool for `task`; stored in `library` if one is given, then returned as stored, with its version"
     tool = ToolMaker(task, **kwargs).make()
     return tool if library is None else library.add(tool, force=force)
 
@@ -431,7 +467,8 @@ class MakingBar:
         if p.stage in STAGES: self.bar.n = STAGES.index(p.stage)
         if p.stage == 'done': self.bar.n = len(STAGES)
         cost = '?' if p.cost is None else f'${p.cost:.4f}'
-        self.bar.set_postfix_str(f'{p.stage} #{p.attempt}, {p.usage.prompt_tokens + p.usage.completion_tokens:,} tokens, {cost}')
+        tokens = p.usage.prompt_tokens + p.usage.completion_tokens
+        self.bar.set_postfix_str(f'{p.stage} #{p.attempt}, {tokens:,} tokens, {cost}')
         if p.stage in ('done', 'failed'): self.close()
 
     def close(self):

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+from fastcore.basics import patch
 from .models import LatmError, write_atomic
 
 # %% ../nbs/04_tasks.ipynb #1047bfb4
@@ -30,6 +31,7 @@ class Example:
 class ExampleError(LatmError):
     "Examples that cannot be read; the message names the row and the fix"
 
+# %% ../nbs/04_tasks.ipynb #3d7e66d2
 QUESTION_KEYS, ANSWER_KEYS = ('question', 'input', 'q', 'prompt'), ('answer', 'target', 'a', 'output')
 
 def as_example(row, where: str = 'row') -> Example:
@@ -37,13 +39,16 @@ def as_example(row, where: str = 'row') -> Example:
     if isinstance(row, Example): return row
     if isinstance(row, (tuple, list)) and len(row) == 2: q, a = row
     elif isinstance(row, dict):
-        by_key = {str(k).strip().lower(): v for k, v in row.items()}  # `Question`, `ANSWER ` and the like too (spreadsheets)
+        by_key = {str(k).strip().lower(): v for k, v in row.items()}  # `Question`, `ANSWER ` and the like
         q = next((by_key[k] for k in QUESTION_KEYS if k in by_key), None)
         a = next((by_key[k] for k in ANSWER_KEYS if k in by_key), None)
         if q is None or a is None:
-            raise ExampleError(f'{where} has keys {sorted(row)}: an example needs a question ({"/".join(QUESTION_KEYS)}) and an answer ({"/".join(ANSWER_KEYS)}).')
-    else: raise ExampleError(f'{where} is a {type(row).__name__}: give a dict with question and answer keys, or a (question, answer) pair.')
-    if isinstance(a, (list, tuple)): a = ' '.join(map(str, a))  # a list answer (JSON), the way BIG-Bench Hard writes one
+            raise ExampleError(f'{where} has keys {sorted(row)}: an example needs a question '
+                               f'({"/".join(QUESTION_KEYS)}) '
+                               f'and an answer ({"/".join(ANSWER_KEYS)}).')
+    else: raise ExampleError(f'{where} is a {type(row).__name__}: give a dict with question and answer keys, '
+                             'or a (question, answer) pair.')
+    if isinstance(a, (list, tuple)): a = ' '.join(map(str, a))  # a list answer (JSON), as BIG-Bench Hard writes one
     if any(pd.api.types.is_scalar(v) and pd.isna(v) or not str(v).strip() for v in (q, a)):
         raise ExampleError(f'{where} has an empty question or answer: fill it in or drop the row.')
     return Example(str(q).strip(), str(a).strip())
@@ -56,26 +61,33 @@ def parse_qa_text(text: str, where: str = 'text') -> list:  # `where`: what to c
     parts = _marker_re.split(text)
     head, pairs = parts[0], list(zip(parts[1::2], parts[2::2]))
     if any(l.strip() and not l.lstrip().startswith('#') for l in head.splitlines()):
-        raise ExampleError(f'{where} has text before its first "Q:" line: start each example with "Q: question" and its answer with "A: answer".')
-    if not pairs: raise ExampleError(f'{where} holds no examples: write each as a "Q: question" line followed by an "A: answer" line.')
+        raise ExampleError(f'{where} has text before its first "Q:" line: start each example with "Q: question" '
+                           'and its answer with "A: answer".')
+    if not pairs:
+        raise ExampleError(f'{where} holds no examples: write each as a "Q: question" line followed by '
+                           'an "A: answer" line.')
     rows, i = [], 0
     while i < len(pairs):
         (m, q), nxt = pairs[i], pairs[i + 1] if i + 1 < len(pairs) else None
         if m != 'Q' or nxt is None or nxt[0] != 'A':
-            raise ExampleError(f'{where} example {len(rows) + 1} ({q.strip()[:40]!r}...) has {"no answer" if m == "Q" else "an answer without a question"}: '
+            raise ExampleError(f'{where} example {len(rows) + 1} ({q.strip()[:40]!r}...) has '
+                               f'{"no answer" if m == "Q" else "an answer without a question"}: '
                                'every "Q:" line needs an "A:" line after it.')
         rows.append(as_example((q.strip(), nxt[1].strip()), f'{where} example {len(rows) + 1}'))
         i += 2
     return rows
 
+# %% ../nbs/04_tasks.ipynb #80ba85bf
 def _read_text(path: Path) -> str:
     "The text of an example file, or an `ExampleError` that says what is wrong with it"
     if not path.exists(): raise ExampleError(f'No example file at {path}: check the path.')
     if path.is_dir(): raise ExampleError(f'{path} is a folder: give an example file (.jsonl, .csv, .json or .txt).')
     try: return path.read_text(encoding='utf-8')
-    except UnicodeDecodeError as e: raise ExampleError(f'{path} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8.') from e
+    except UnicodeDecodeError as e:
+        raise ExampleError(f'{path} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8.') from e
     except OSError as e: raise ExampleError(f'{path} cannot be read ({e.strerror}): check its permissions.') from e
 
+# %% ../nbs/04_tasks.ipynb #01998aca
 def _jsonl_rows(text: str, path: Path) -> list:
     "The rows of a JSONL file; a line that is not JSON is named by its number"
     rows = []
@@ -85,6 +97,7 @@ def _jsonl_rows(text: str, path: Path) -> list:
         except ValueError as e: raise ExampleError(f'{path} line {n} is not valid JSON ({e}): fix that line.') from e
     return rows
 
+# %% ../nbs/04_tasks.ipynb #bc930579
 def _rows_from_file(path: Path) -> list:
     "The raw rows of a JSONL, CSV, JSON or Q/A text example file"
     text, ext = _read_text(path), path.suffix.lower()
@@ -94,11 +107,13 @@ def _rows_from_file(path: Path) -> list:
         if ext == '.json':
             data = json.loads(text)
             return data['examples'] if isinstance(data, dict) and 'examples' in data else data
-    except (ValueError, KeyError) as e: raise ExampleError(f'{path} is not valid {ext[1:].upper()} ({e}): fix the file.') from e
+    except (ValueError, KeyError) as e:
+        raise ExampleError(f'{path} is not valid {ext[1:].upper()} ({e}): fix the file.') from e
     if ext == '.txt': return parse_qa_text(text, str(path))
     raise ExampleError(f'{path}: latm reads .jsonl, .csv, .json and .txt (Q:/A: text) example files.')
 
-def load_examples(source) -> list:  # list of dicts/pairs/Examples, a DataFrame, or a path to a .jsonl, .csv, .json or .txt file
+# %% ../nbs/04_tasks.ipynb #a6935762
+def load_examples(source) -> list:  # dicts/pairs/Examples, a DataFrame, or a .jsonl, .csv, .json or .txt file's path
     "Read question/answer examples from `source`"
     if isinstance(source, (str, Path)): rows, label = _rows_from_file(Path(source)), str(source)
     elif isinstance(source, pd.DataFrame): rows, label = source.to_dict('records'), 'DataFrame'
@@ -119,15 +134,7 @@ class Task:
 
     def __post_init__(self):
         self.examples = load_examples(self.examples)
-        if self.k_train < 1 or self.k_valid < 1: raise ExampleError(f'Task {self.name!r}: k_train and k_valid must be at least 1 (got {self.k_train} and {self.k_valid}).')
-        if self.valid_at is not None and self.valid_at < self.k_train:
-            raise ExampleError(f'Task {self.name!r}: valid_at={self.valid_at} would validate on train examples; give at least k_train={self.k_train}.')
-        if self.test_at is not None and self.test_at < self._valid_at + self.k_valid:
-            raise ExampleError(f'Task {self.name!r}: test_at={self.test_at} would hold out examples the tool was made or verified with; give at least {self._valid_at + self.k_valid}.')
-        need = max(self.k_train, self.valid_at or 0) + self.k_valid
-        if len(self.examples) < need:
-            raise ExampleError(f'Task {self.name!r} has {len(self.examples)} examples; making a tool needs at least {need} '
-                               f'({self.k_train} to propose, {self.k_valid} to verify). Add examples or lower k_train/k_valid.')
+        self._check_split()
 
     @property
     def train(self) -> list: return self.examples[:self.k_train]
@@ -136,17 +143,40 @@ class Task:
     @property
     def valid(self) -> list: return self.examples[self._valid_at:self._valid_at + self.k_valid]
     @property
-    def test(self) -> list: return self.examples[self._valid_at + self.k_valid if self.test_at is None else self.test_at:]
+    def test(self) -> list:
+        return self.examples[self._valid_at + self.k_valid if self.test_at is None else self.test_at:]
 
-    @classmethod
-    def from_bbh(cls, path, **kw):
-        "A task from a BIG-Bench Hard JSON file, split and preprocessed as the LATM paper did"
-        path = Path(path)
-        examples = load_examples(path)
-        if path.stem == 'dyck_languages': examples = [_dyck_without_spaces(e) for e in examples]
-        return cls(path.stem, examples, **{'valid_at': 5, 'test_at': 10, **kw})
+    def __repr__(self):
+        return f'Task({self.name!r}: {len(self.train)} train, {len(self.valid)} valid, {len(self.test)} test)'
 
-    def __repr__(self): return f'Task({self.name!r}: {len(self.train)} train, {len(self.valid)} valid, {len(self.test)} test)'
+# %% ../nbs/04_tasks.ipynb #e78d3562
+@patch
+def _check_split(self: Task):
+    "Raise `ExampleError` unless the split keeps its parts apart and has the examples it needs"
+    name = self.name
+    if self.k_train < 1 or self.k_valid < 1:
+        raise ExampleError(f'Task {name!r}: k_train and k_valid must be at least 1 '
+                           f'(got {self.k_train} and {self.k_valid}).')
+    if self.valid_at is not None and self.valid_at < self.k_train:
+        raise ExampleError(f'Task {name!r}: valid_at={self.valid_at} would validate on train examples; '
+                           f'give at least k_train={self.k_train}.')
+    if self.test_at is not None and self.test_at < self._valid_at + self.k_valid:
+        raise ExampleError(f'Task {name!r}: test_at={self.test_at} would hold out examples the tool was made or '
+                           f'verified with; give at least {self._valid_at + self.k_valid}.')
+    need = max(self.k_train, self.valid_at or 0) + self.k_valid
+    if len(self.examples) < need:
+        raise ExampleError(f'Task {name!r} has {len(self.examples)} examples; making a tool needs at least {need} '
+                           f'({self.k_train} to propose, {self.k_valid} to verify). '
+                           'Add examples or lower k_train/k_valid.')
+
+# %% ../nbs/04_tasks.ipynb #9e0ff27a
+@patch(cls_method=True)
+def from_bbh(cls: Task, path, **kw):
+    "A task from a BIG-Bench Hard JSON file, split and preprocessed as the LATM paper did"
+    path = Path(path)
+    examples = load_examples(path)
+    if path.stem == 'dyck_languages': examples = [_dyck_without_spaces(e) for e in examples]
+    return cls(path.stem, examples, **{'valid_at': 5, 'test_at': 10, **kw})
 
 def _dyck_without_spaces(e: Example) -> Example:
     "The paper's preprocessing of a Dyck-language example: no spaces in the sequence or the answer"
@@ -154,7 +184,7 @@ def _dyck_without_spaces(e: Example) -> Example:
     return Example(f'{head}Input: {seq.replace(" ", "")}', e.answer.replace(' ', ''))
 
 # %% ../nbs/04_tasks.ipynb #6b4517a9
-PAPER_COMMIT = '4169219e4966253b6ec0928876a2bccfdc3cdbd3'  # the LATM paper's repository, at the commit its data is pinned to
+PAPER_COMMIT = '4169219e4966253b6ec0928876a2bccfdc3cdbd3'  # the paper's repository, at the commit its data is pinned to
 PAPER_URL = f'https://raw.githubusercontent.com/ctlllll/LLM-ToolMaker/{PAPER_COMMIT}'
 SHIPPED = Path(str(resources.files('latm'))) / 'data'  # the data latm ships as package data
 
@@ -185,7 +215,7 @@ def _fetch(rel: str, url: str) -> bytes:
 
 # %% ../nbs/04_tasks.ipynb #fdb8c644
 def download_pinned(rel: str,  # the file's path in the paper's repository, e.g. 'bbh/schedule_meeting.json'
-                    url: str | None = None,  # the repository's raw-file address (None: `$LATM_DATA_URL`, else `PAPER_URL`)
+                    url: str | None = None,  # the raw-file address (None: `$LATM_DATA_URL`, else `PAPER_URL`)
                     cache: Path | None = None) -> Path:  # the cache folder (None: `cache_dir()`)
     "The paper file `rel` from the cache, else downloaded and checked against its pinned sha256"
     want, path = pinned_sha256().get(rel), Path(cache or cache_dir()) / rel
@@ -194,15 +224,16 @@ def download_pinned(rel: str,  # the file's path in the paper's repository, e.g.
     url = (url or os.environ.get('LATM_DATA_URL') or PAPER_URL).rstrip('/')
     body = _fetch(rel, url)
     if (got := hashlib.sha256(body).hexdigest()) != want:
-        raise DataError(f'{rel} from {url} is not the pinned file (sha256 {got[:12]}…, expected {want[:12]}…), so it was '
-                        'not kept: try again later, or check that LATM_DATA_URL points at a copy of the paper\'s repository.')
+        raise DataError(f'{rel} from {url} is not the pinned file (sha256 {got[:12]}…, expected {want[:12]}…), '
+                        'so it was not kept: try again later, or check that LATM_DATA_URL points at a copy of the '
+                        'paper\'s repository.')
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, body)  # a reader never sees half a file
     return path
 
 # %% ../nbs/04_tasks.ipynb #e22bac07
 def paper_file(rel: str,  # the file's path in the paper's repository, e.g. 'cot-prompts/word_sorting.txt'
-               data=None) -> Path:  # a folder with bbh/ and cot-prompts/ (None: `$LATM_DATA`, else shipped or downloaded)
+               data=None) -> Path:  # a folder with bbh/ and cot-prompts/ (None: `$LATM_DATA`, else latm's)
     "A file of the LATM paper's data: from `data`, else shipped with latm, else downloaded"
     if folder := data or os.environ.get('LATM_DATA'):
         path = Path(folder).expanduser() / rel
@@ -215,10 +246,13 @@ def paper_tasks(data=None,  # a folder with bbh/ (None: `$LATM_DATA`, else what 
                 downloads: bool = True) -> list:  # include the tasks latm downloads on first use
     "The names of the paper tasks in `data`, else of those latm ships (and can download)"
     if folder := data or os.environ.get('LATM_DATA'):
-        if not Path(folder).expanduser().is_dir(): raise DataError(f'The data folder {folder} does not exist: check --data or LATM_DATA.')
+        if not Path(folder).expanduser().is_dir():
+            raise DataError(f'The data folder {folder} does not exist: check --data or LATM_DATA.')
         return sorted(p.stem for p in (Path(folder).expanduser() / 'bbh').glob('*.json'))
-    return sorted(Path(p).stem for p in pinned_sha256() if p.startswith('bbh/') and (downloads or (SHIPPED / p).is_file()))
+    return sorted(Path(p).stem for p in pinned_sha256()
+                  if p.startswith('bbh/') and (downloads or (SHIPPED / p).is_file()))
 
+# %% ../nbs/04_tasks.ipynb #35a2a16d
 def paper_task(name: str, data=None) -> Task:
     "The paper's task `name`, split and preprocessed as the paper did"
     if name not in paper_tasks(data):
@@ -235,6 +269,7 @@ class AnswerError(LatmError, ValueError):
 
 _ASK_FORM = 'give the answer in the form the question asks for'
 
+# %% ../nbs/04_tasks.ipynb #1eafce93
 def check_answer(ans):
     "Raise `AnswerError` unless `ans` keeps within the bounds; it stops at the first part past one, so it costs little"
     todo, size = [(ans, 0)], 0
@@ -262,8 +297,7 @@ def options_of(question: str) -> dict:
     "The multiple-choice options of `question`: letter -> option text"
     return {m.group(1): m.group(2) for m in _option_re.finditer(question)}
 
-_letter_re = re.compile(r'\(?([A-Za-z])\)?\.?(?:\s+(.+))?', re.S)
-
+# %% ../nbs/04_tasks.ipynb #0be7609b
 _whole_re = re.compile(r'-?\d+\.0+')
 
 def _plain(ans) -> str:
@@ -275,6 +309,9 @@ def _plain(ans) -> str:
     except ValueError:  # an int in a dict or set, past those 4,300 digits
         raise AnswerError(f'The answer holds an int in a dict or set too long to write; {_ASK_FORM}.') from None
     return s.split('.')[0] if _whole_re.fullmatch(s) else s  # '12.0' as 12.0: a DataFrame's float column writes so
+
+# %% ../nbs/04_tasks.ipynb #be75131b
+_letter_re = re.compile(r'\(?([A-Za-z])\)?\.?(?:\s+(.+))?', re.S)
 
 def _option_key(text: str) -> str: return text.strip().rstrip('.').strip().lower()
 
@@ -290,6 +327,7 @@ def normalise_answer(ans, question: str = '') -> str:
     if isinstance(ans, int) and not isinstance(ans, bool) and 1 <= ans <= len(opts): return f'({sorted(opts)[ans - 1]})'
     return s
 
+# %% ../nbs/04_tasks.ipynb #8870f9b5
 def answers_match(ans, expected, question: str = '') -> bool:
     "Whether `ans` is `expected` once both are normalised for `question`; an answer past a bound matches nothing"
     want = normalise_answer(expected, question)  # an `expected` past one is an error in the examples: it raises

@@ -6,14 +6,17 @@ Docs: https://latm-dev.github.io/latm/user.html.md"""
 
 # %% auto #0
 __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'MAX_ERROR_CHARS', 'tool_prompt', 'tool_messages', 'head_and_tail', 'Answer', 'ToolUser',
-           'use_tool', 'check_concurrency', 'ause_tool_many', 'answers_frame', 'run_async', 'use_tool_many']
+           'drive_steps', 'adrive_steps', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async',
+           'ause_tool_many', 'use_tool_many']
 
 # %% ../nbs/06_user.ipynb #e627b239
 import asyncio, collections
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .models import LatmError, Model, Usage, tags, add_costs
@@ -32,7 +35,8 @@ USER_SYSTEM = '''Here is a function to solve a class of problems:
 Use cases:
 {use_cases}
 
-Answer each question the user asks by writing Python code that calls the function the way the use cases do and stores the final answer in a variable named `ans`. Reply with the code only, wrapped by
+Answer each question the user asks by writing Python code that calls the function the way the use cases do and \
+stores the final answer in a variable named `ans`. Reply with the code only, wrapped by
 ```python
 ```'''
 USER_REPAIR = 'Running your code failed: {error}. Please fix the code and reply with the corrected code only.'
@@ -44,7 +48,8 @@ def tool_prompt(tool: Tool) -> str:
 
 def tool_messages(tool: Tool, question: str) -> list:
     "Chat messages asking the user model to answer `question` with `tool`: static part first"
-    return [{'role': 'system', 'content': tool_prompt(tool)}, {'role': 'user', 'content': f'Question: {question}\nSolution:'}]
+    return [{'role': 'system', 'content': tool_prompt(tool)},
+            {'role': 'user', 'content': f'Question: {question}\nSolution:'}]
 
 # %% ../nbs/06_user.ipynb #7123f9d3
 MAX_ERROR_CHARS = 2_000  # the most of an error the tool user keeps and sends back to the model
@@ -88,85 +93,89 @@ class ToolUser:
         self.repairs, self.samples, self.params = repairs, samples, params
         self.timeout = tool.timeout if timeout is None else checked_timeout(timeout)
         own = f'the call timeout of tool {tool.name!r}, measured when it was made'
-        which = 'the timeout given to the tool user' if timeout is not None else own if tool.timeout else "the sandbox's timeout"
+        which = 'the timeout given to the tool user' if timeout is not None else own if tool.timeout else \
+                "the sandbox's timeout"
         self.limit = f'{which}; use_tool(..., timeout=SECONDS) allows more'  # what a timeout's error says
 
     def _sample_params(self, i: int) -> dict:
         "Request parameters of sample `i`: a distinct seed, so samples (and the cache) differ"
         return {**self.params, 'seed': i} if self.samples > 1 else self.params
 
-    def _check(self, reply: str):
-        "(call code, code to run, its answer variable, error) for a reply; nothing to run if latm cannot read its code"
-        try: code = extract_code(reply)
-        except NoCodeError as e: return '', None, None, str(e)
-        try: var = answer_variable(code)
-        except (RecursionError, MemoryError):  # the limits of Python's own parser
-            return code, None, None, 'the code nests too deeply for Python to read; write it simply'
-        return code, self.tool.source + '\n\n' + code, var, None
+# %% ../nbs/06_user.ipynb #b6c2e236
+@patch
+def _check(self: ToolUser, reply: str):
+    "(call code, code to run, its answer variable, error) for a reply; nothing to run if latm cannot read its code"
+    try: code = extract_code(reply)
+    except NoCodeError as e: return '', None, None, str(e)
+    try: var = answer_variable(code)
+    except (RecursionError, MemoryError):  # the limits of Python's own parser
+        return code, None, None, 'the code nests too deeply for Python to read; write it simply'
+    return code, self.tool.source + '\n\n' + code, var, None
 
-    def _outcome(self, answer: Answer, code: str, full: str, var: str, run) -> str | None:
-        "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
-        answer.code, answer.stdout = code, run.stdout
-        if not run.ok: return error_text(run, full, before=full.count('\n') - code.count('\n'), limit=self.limit)
-        if var not in run.values: return 'the code does not set `ans`'
-        try: normalised = normalise_answer(run.values[var], answer.question)
-        except Exception as e:  # whatever the code returned is this question's error, never a batch's
-            return str(e) if isinstance(e, AnswerError) else f'latm cannot read the answer ({type(e).__name__}: {e})'
-        answer.ans, answer.answer, answer.error = run.values[var], normalised, None
-        return None
+# %% ../nbs/06_user.ipynb #dcfdd59b
+@patch
+def _outcome(self: ToolUser, answer: Answer, code: str, full: str, var: str, run) -> str | None:
+    "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
+    answer.code, answer.stdout = code, run.stdout
+    if not run.ok: return error_text(run, full, before=full.count('\n') - code.count('\n'), limit=self.limit)
+    if var not in run.values: return 'the code does not set `ans`'
+    try: normalised = normalise_answer(run.values[var], answer.question)
+    except Exception as e:  # whatever the code returned is this question's error, never a batch's
+        return str(e) if isinstance(e, AnswerError) else f'latm cannot read the answer ({type(e).__name__}: {e})'
+    answer.ans, answer.answer, answer.error = run.values[var], normalised, None
+    return None
 
-    def _attempts(self, question: str):
-        "One question's attempts: yields ('chat', messages) and ('run', (code, names)), is sent the reply (or its `LatmError`) and the run; returns the `Answer`"
-        answer, messages = Answer(question, error='no attempt'), tool_messages(self.tool, question)
-        for _ in range(self.repairs + 1):
-            c = yield 'chat', messages
-            if isinstance(c, LatmError):
-                answer.error = head_and_tail(str(c))
-                return answer
-            self._account(answer, c)
-            code, full, var, error = self._check(c.text)
-            if full is not None: error = self._outcome(answer, code, full, var, (yield 'run', (full, (var,))))
-            if error is None: return answer
-            answer.error = error = head_and_tail(error)
-            messages = messages + [{'role': 'assistant', 'content': c.text}, {'role': 'user', 'content': USER_REPAIR.format(error=error)}]
-        return answer
+# %% ../nbs/06_user.ipynb #c2f553cd
+@patch
+def _attempts(self: ToolUser, question: str):
+    "One question's attempts, as steps for `drive_steps`; returns the `Answer`"
+    answer, messages = Answer(question, error='no attempt'), tool_messages(self.tool, question)
+    for _ in range(self.repairs + 1):
+        c = yield 'chat', messages
+        if isinstance(c, LatmError):
+            answer.error = head_and_tail(str(c))
+            return answer
+        self._account(answer, c)
+        code, full, var, error = self._check(c.text)
+        if full is not None: error = self._outcome(answer, code, full, var, (yield 'run', (full, (var,))))
+        if error is None: return answer
+        answer.error = error = head_and_tail(error)
+        messages = messages + [{'role': 'assistant', 'content': c.text},
+                               {'role': 'user', 'content': USER_REPAIR.format(error=error)}]
+    return answer
 
-    def _account(self, answer: Answer, c):
-        answer.attempts += 1
-        answer.usage = answer.usage + c.usage
-        answer.cost = add_costs(answer.cost, c.cost)
+@patch
+def _account(self: ToolUser, answer: Answer, c):
+    "Add the reply `c`'s attempt, usage and cost to `answer`"
+    answer.attempts += 1
+    answer.usage = answer.usage + c.usage
+    answer.cost = add_costs(answer.cost, c.cost)
 
-    def answer(self, question: str) -> Answer:
-        "Answer one question"
-        with tags(tool=self.tool.name, task=self.tool.provenance.task):
-            answers = [self._one(question, i) for i in range(self.samples)]
-        return _vote(question, answers)
+# %% ../nbs/06_user.ipynb #083e4ccc
+def drive_steps(steps,  # a generator yielding ('chat', messages) and ('run', (code, names)), returning its result
+                chat,  # messages -> the model's reply; a `LatmError` it raises is sent in as the reply
+                run):  # (code, names=names) -> the sandbox's run
+    "Meet the needs of `steps` with synchronous `chat` and `run` until it returns; what it returns"
+    got = None
+    while True:
+        try: need, what = steps.send(got)
+        except StopIteration as done: return done.value
+        if need == 'run': got = run(what[0], names=what[1])
+        else:
+            try: got = chat(what)
+            except LatmError as e: got = e
 
-    def _one(self, question: str, sample: int) -> Answer:
-        steps, got = self._attempts(question), None
-        while True:
-            try: need, what = steps.send(got)
-            except StopIteration as done: return done.value
-            if need == 'run': got = self.sandbox.run(what[0], names=what[1], timeout=self.timeout)
-            else:
-                try: got = self.user.chat(what, **self._sample_params(sample))
-                except LatmError as e: got = e
-
-    async def aanswer(self, question: str) -> Answer:
-        "Answer one question with the async client and sandbox"
-        with tags(tool=self.tool.name, task=self.tool.provenance.task):
-            answers = [await self._aone(question, i) for i in range(self.samples)]
-        return _vote(question, answers)
-
-    async def _aone(self, question: str, sample: int) -> Answer:
-        steps, got = self._attempts(question), None
-        while True:
-            try: need, what = steps.send(got)
-            except StopIteration as done: return done.value
-            if need == 'run': got = await self.sandbox.arun(what[0], names=what[1], timeout=self.timeout)
-            else:
-                try: got = await self.user.achat(what, **self._sample_params(sample))
-                except LatmError as e: got = e
+# %% ../nbs/06_user.ipynb #a46bbcc2
+async def adrive_steps(steps, chat, run):  # as `drive_steps`, with `chat` and `run` coroutine functions
+    "Meet the needs of `steps` with async `chat` and `run` until it returns; what it returns"
+    got = None
+    while True:
+        try: need, what = steps.send(got)
+        except StopIteration as done: return done.value
+        if need == 'run': got = await run(what[0], names=what[1])
+        else:
+            try: got = await chat(what)
+            except LatmError as e: got = e
 
 # %% ../nbs/06_user.ipynb #8e3e8da7
 def _vote(question: str, answers: list) -> Answer:
@@ -180,19 +189,63 @@ def _vote(question: str, answers: list) -> Answer:
     total.attempts = sum(a.attempts for a in answers)
     return total
 
-def use_tool(tool: Tool, question: str, **kwargs) -> Answer:  # kwargs: user, sandbox, repairs, samples, request parameters
+# %% ../nbs/06_user.ipynb #d55193f4
+@patch
+def answer(self: ToolUser, question: str) -> Answer:
+    "Answer one question"
+    run, chat = partial(self.sandbox.run, timeout=self.timeout), self.user.chat
+    with tags(tool=self.tool.name, task=self.tool.provenance.task):
+        answers = [drive_steps(self._attempts(question), partial(chat, **self._sample_params(i)), run)
+                   for i in range(self.samples)]
+    return _vote(question, answers)
+
+@patch
+async def aanswer(self: ToolUser, question: str) -> Answer:
+    "Answer one question with the async client and sandbox"
+    run, chat = partial(self.sandbox.arun, timeout=self.timeout), self.user.achat
+    with tags(tool=self.tool.name, task=self.tool.provenance.task):
+        answers = [await adrive_steps(self._attempts(question), partial(chat, **self._sample_params(i)), run)
+                   for i in range(self.samples)]
+    return _vote(question, answers)
+
+# %% ../nbs/06_user.ipynb #6455712c
+def use_tool(tool: Tool, question: str,
+             **kwargs) -> Answer:  # passed to `ToolUser`: user, sandbox, repairs, samples, request parameters
     "Answer `question` with `tool`"
     return ToolUser(tool, **kwargs).answer(question)
 
 # %% ../nbs/06_user.ipynb #d0bf4408
 def check_concurrency(concurrency):
     "A `LatmError` unless `concurrency` (questions in flight at once) is a whole number of at least 1"
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1: raise LatmError(f'concurrency is {concurrency!r}: give a whole number of at least 1.')
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise LatmError(f'concurrency is {concurrency!r}: give a whole number of at least 1.')
 
-async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True, **kwargs) -> pd.DataFrame:
+# %% ../nbs/06_user.ipynb #d0322f99
+def answers_frame(answers: list) -> pd.DataFrame:
+    "A DataFrame with one row per `Answer`"
+    return pd.DataFrame([dict(question=a.question, answer=a.answer, error=a.error, code=a.code, stdout=a.stdout,
+                              prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens,
+                              cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts) for a in answers])
+
+# %% ../nbs/06_user.ipynb #3231319d
+def run_async(make_coroutine,  # a function returning the coroutine to run
+              models=()):  # models whose async clients are closed when it ends, so none outlives its event loop
+    "Run `make_coroutine()` to the end from synchronous code, on a loop of its own in a thread if one is running"
+    async def run():
+        try: return await make_coroutine()
+        finally:
+            for m in models: await m.aclose()
+    try: asyncio.get_running_loop()
+    except RuntimeError: return asyncio.run(run())
+    with ThreadPoolExecutor(1) as pool: return pool.submit(asyncio.run, run()).result()
+
+# %% ../nbs/06_user.ipynb #7723cb2b
+async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
+                         **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: user, sandbox, repairs, samples, ...
     "Answer `questions` with `tool`, `concurrency` at a time, as a DataFrame in input order"
     check_concurrency(concurrency)
-    user, answers, bar = ToolUser(tool, **kwargs), [None] * len(questions), tqdm(total=len(questions), desc=f'{tool.name}', disable=not progress)
+    user, answers = ToolUser(tool, **kwargs), [None] * len(questions)
+    bar = tqdm(total=len(questions), desc=f'{tool.name}', disable=not progress)
     todo = iter(range(len(questions)))  # shared by the workers: each question is taken once
     async def worker():
         for i in todo:
@@ -203,26 +256,11 @@ async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, prog
     finally: bar.close()
     return answers_frame(answers)
 
-def answers_frame(answers: list) -> pd.DataFrame:
-    "A DataFrame with one row per `Answer`"
-    return pd.DataFrame([dict(question=a.question, answer=a.answer, error=a.error, code=a.code, stdout=a.stdout,
-                              prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens,
-                              cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts) for a in answers])
-
-def run_async(make_coroutine,  # a function returning the coroutine to run
-              models=()):  # models whose async clients are closed when it ends, so none outlives its event loop
-    "Run `make_coroutine()` to the end from synchronous code: here, or on a loop of its own in a thread when one is already running (Jupyter)"
-    async def run():
-        try: return await make_coroutine()
-        finally:
-            for m in models: await m.aclose()
-    try: asyncio.get_running_loop()
-    except RuntimeError: return asyncio.run(run())
-    with ThreadPoolExecutor(1) as pool: return pool.submit(asyncio.run, run()).result()
-
+# %% ../nbs/06_user.ipynb #aaedec10
 def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
                   user: Model | None = None,  # the cheap model (None: the configured 'user')
                   **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
     "Answer `questions` with `tool` concurrently; works inside a running event loop (Jupyter) too"
     user = user or Model('user')
-    return run_async(lambda: ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs), models=[user])
+    return run_async(lambda: ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs),
+                     models=[user])
