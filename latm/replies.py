@@ -63,11 +63,12 @@ _answer_is = re.compile(r'the answer is\s*:?\s*', re.I)  # BIG-Bench Hard's chai
 _answer_line = re.compile(r'^[^\w\n]*(?:final[^\S\n]+)?answer[^\w\n]*[:=][^\S\n]*(?=\S)', re.I | re.M)  # "Answer: (B)"
 _answer_edges = re.compile(r'^[\s*`]+|[\s*`]*\.?[\s*`]*$')  # emphasis, code marks and a full stop around an answer
 
-def final_answer(reply: str) -> str:
-    "The final answer in `reply`'s answer, as written: after its last 'the answer is' or 'Answer:', else its last line"
+def final_answer(reply: str,
+                 unmarked: str = 'last') -> str:  # the line of a reply with neither convention: 'last' or 'first'
+    "The final answer in `reply`'s answer, as written: after its last 'the answer is' or 'Answer:', else a whole line"
     start, end = answer_span(reply or '')
     text = (reply or '')[start:end]
     ends = [m.end() for m in _answer_is.finditer(text)] + [m.end() for m in _answer_line.finditer(text)]
     after = max(ends, default=None)
-    line = text[after:].strip().split('\n')[0] if after is not None else (text.strip().splitlines() or [''])[-1]
+    line = text[after:].strip().split('\n')[0] if after is not None else (text.strip().splitlines() or [''])[-(unmarked == 'last')]
     return _answer_edges.sub('', line)
