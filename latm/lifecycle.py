@@ -6,11 +6,11 @@ Docs: https://latm-dev.github.io/latm/lifecycle.html.md"""
 
 # %% auto #0
 __all__ = ['LOG_LIMIT', 'MAX_FIELD', 'STALE_FAILURE_RATE', 'IMPROVE_PROMPT', 'IMPROVE_FIX', 'IMPROVE_TESTS', 'IMPROVE_TESTS_FIX',
-           'tests_problem', 'use_case_problem', 'ToolCheck', 'check_tool', 'Failure', 'failure_of', 'running_under',
-           'EditRefused', 'diff_hash', 'failures_text', 'fix_problem', 'improve_tool']
+           'tests_problem', 'use_case_problem', 'ToolCheck', 'check_tool', 'Failure', 'failure_of', 'EditRefused',
+           'diff_hash', 'failures_text', 'fix_problem', 'improve_tool']
 
 # %% ../nbs/06b_lifecycle.ipynb #dd8c1e76
-import ast, difflib, hashlib, json, os, platform, shlex, stat, subprocess, tempfile, time
+import ast, difflib, hashlib, json, os, platform, shlex, subprocess, tempfile, time
 from dataclasses import dataclass, field, fields, asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,14 +18,13 @@ from pathlib import Path
 import pandas as pd
 from fastcore.basics import patch
 
-from . import __version__
 from .models import LatmError, Model, add_costs, tags
 from .sandbox import Sandbox
 from .library import (Tool, UseCase, Provenance, ToolLibrary, LibraryError, UnsafeFile, shared_sandbox, real_folder,
                       read_regular, check_name, file_kind)
 from .tasks import AnswerError, Example, Task
 from .replies import NoCodeError, answer_variable, extract_code
-from .maker import ToolMaker, ToolMakingError, check_tests, error_text, merge_definitions, says_answer
+from .maker import ToolMaker, check_tests, error_text, merge_definitions, running_under, says_answer
 
 # %% ../nbs/06b_lifecycle.ipynb #621bc84c
 def tests_problem(source: str, tests: str, sandbox: Sandbox) -> str | None:
@@ -165,10 +164,6 @@ def failures(self: ToolLibrary, name: str, version: int | None = None) -> list: 
             if e.get('version') == version and isinstance(e.get('question'), str)]
 
 # %% ../nbs/06b_lifecycle.ipynb #57cd6b8c
-def running_under() -> dict:
-    "The Python and latm versions in use now, as a tool's provenance records them"
-    return {'python': platform.python_version(), 'latm': __version__}
-
 @patch
 def verified_under(self: ToolLibrary, tool: Tool) -> dict:
     "The Python and latm versions `tool` last passed its checks under: its latest passing check, else its making"
@@ -363,14 +358,6 @@ def improve_tests(self: ToolMaker, tool: Tool, source: str, failures: list) -> s
             content = IMPROVE_TESTS_FIX.format(error=why)
         self._report('verify', f'failed: {why}')
     self._fail('verify', f'the tests of the failing questions still fail: {why}')
-
-# %% ../nbs/06b_lifecycle.ipynb #6a3c0165
-@patch(as_prop=True)
-def provenance(self: ToolMaker) -> Provenance:
-    "How this run made its tool so far: models, prompts, attempts, transcript and cost"
-    return Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
-                      attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
-                      cost=self.cost, task=self.task.name, **running_under())
 
 # %% ../nbs/06b_lifecycle.ipynb #7c9468f8
 def improve_tool(library: ToolLibrary, name: str,

@@ -9,14 +9,15 @@ __all__ = ['PAPER_PROMPTS', 'SANDBOX_LIMIT', 'STAGES', 'TIMEOUT_FACTOR', 'TIMEOU
            'definition_segments', 'definitions_only', 'defined_functions', 'called_names', 'error_text',
            'content_tokens', 'says_answer', 'solutions_by_question', 'MakingProgress', 'ToolMakingError', 'ToolMaker',
            'check_tests', 'merge_definitions', 'defined_functions_safe', 'parse_wrapped', 'check_use_cases',
-           'call_timeout', 'make_tool', 'MakingBar']
+           'call_timeout', 'running_under', 'make_tool', 'MakingBar']
 
 # %% ../nbs/05_maker.ipynb #eab09921
-import ast, collections, hashlib, re, symtable
+import ast, collections, hashlib, platform, re, symtable
 from tqdm.auto import tqdm
 from dataclasses import dataclass, asdict
 
 from fastcore.basics import patch
+from . import __version__, fix
 from .models import LatmError, Model, Usage, tags, add_costs
 from .tasks import AnswerError, Task, answers_match, normalise_answer
 from .sandbox import Sandbox
@@ -205,7 +206,7 @@ class ToolMakingError(LatmError):
         self.usage, self.cost = usage or Usage(), cost
         advice = '' if endpoint_failed else ' Try more examples, a stronger maker model, or more retries.'
         super().__init__(f'Making a tool for {task!r} failed at the {stage} stage after {attempts.get(stage, 0)} '
-                         f'attempt(s): {why.rstrip(".")}. Nothing was stored; the transcript is in `.transcript`.'
+                         f'attempt(s): {why.rstrip(".")}. Nothing was stored{fix("transcript")}.'
                          + advice)
 
 # %% ../nbs/05_maker.ipynb #d0ecb09f
@@ -426,17 +427,26 @@ def call_timeout(slowest: float,  # seconds the slowest verified call took
     "A tool's call timeout: `TIMEOUT_FACTOR` times its slowest verified call, from `TIMEOUT_FLOOR` to `cap` seconds"
     return round(min(cap, max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * slowest)), 1)
 
+# %% ../nbs/05_maker.ipynb #prov0a1c
+def running_under() -> dict:
+    "The Python and latm versions in use now, as a tool's provenance records them"
+    return {'python': platform.python_version(), 'latm': __version__}
+
+@patch(as_prop=True)
+def provenance(self: ToolMaker) -> Provenance:
+    "How this run made its tool so far: models, prompts, attempts, transcript, cost, and what it ran under"
+    return Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
+                      attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
+                      cost=self.cost, task=self.task.name, **running_under())
+
 # %% ../nbs/05_maker.ipynb #c6de857b
 @patch
 def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str,
           slowest: float) -> Tool:  # seconds the slowest use case took
     "The verified tool, with its call timeout and where it came from"
     first = self.task.train[0].question.splitlines()[0]
-    made = Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url,
-                      prompt_version=self.prompts.fingerprint, attempts=sum(self.attempts.values()),
-                      transcript=list(self.messages), usage=asdict(self.usage), cost=self.cost, task=self.task.name)
     return Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
-                entry_point=entry, use_cases=use_cases, tests=tests, provenance=made,
+                entry_point=entry, use_cases=use_cases, tests=tests, provenance=self.provenance,
                 timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)))
 
 # %% ../nbs/05_maker.ipynb #a191a3c3

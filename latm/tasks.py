@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.basics import patch
 from .models import LatmError, write_atomic
+from . import fix
 
 # %% ../nbs/04_tasks.ipynb #1047bfb4
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _check_split(self: Task):
     if len(self.examples) < need:
         raise ExampleError(f'Task {name!r} has {len(self.examples)} examples; making a tool needs at least {need} '
                            f'({self.k_train} to propose, {self.k_valid} to verify). '
-                           'Add examples or lower k_train/k_valid.')
+                           f'Add examples or lower {fix("split")}.')
 
 # %% ../nbs/04_tasks.ipynb #9e0ff27a
 @patch(cls_method=True)
