@@ -7,16 +7,16 @@ Docs: https://latm-dev.github.io/latm/sandbox.html.md"""
 # %% auto #0
 __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CALLS', 'ALLOWED_IOCTLS', 'ALLOWED_FCNTLS',
            'ALLOWED_PRCTLS', 'PID_MARK', 'LIBC', 'C_FORK', 'SELECTABLE_PIPES', 'GRACE', 'STREAMING', 'NOBODY',
-           'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS', 'JOB_LIMITS', 'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS',
-           'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr', 'CodeError', 'RunResult', 'long_int', 'to_data', 'from_data',
-           'check_depth', 'CappedWriter', 'policy_import', 'Timeout', 'describe_error', 'run_code', 'seccomp_program',
-           'load_seccomp', 'readable_paths', 'apply_landlock', 'set_limits', 'probe_limits', 'start_timer',
-           'answer_request', 'run_child', 'write_frame', 'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child',
-           'run_call', 'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'open_children',
-           'kill_strays', 'capabilities', 'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers',
-           'serve_call', 'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots',
-           'serve_spawned', 'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start',
-           'Sandbox']
+           'CLONE_NEWUSER', 'CLONE_NEWPID', 'KEPT_CAPS', 'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS', 'JOB_LIMITS',
+           'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS', 'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr', 'CodeError',
+           'RunResult', 'long_int', 'to_data', 'from_data', 'check_depth', 'CappedWriter', 'policy_import', 'Timeout',
+           'describe_error', 'run_code', 'seccomp_program', 'load_seccomp', 'readable_paths', 'apply_landlock',
+           'set_limits', 'probe_limits', 'start_timer', 'answer_request', 'run_child', 'write_frame', 'read_frame',
+           'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call', 'exit_reason', 'call_account', 'empty_folder',
+           'remove_tree', 'clean_up', 'open_children', 'kill_strays', 'capabilities', 'empty_bounding_set',
+           'drop_privileges', 'enter_pid_namespace', 'stand_in_as_init', 'in_child', 'probe_layers', 'serve_call',
+           'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned',
+           'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
 import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
@@ -295,14 +295,18 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
         return json.dumps(dict(ok=False, timed_out=True, error=dict(type='Timeout', message=str(e)))).encode()
     except BaseException as e: return _failed(e)  # the limits could not be set, or the result could not be encoded: say so
 
-def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int):
+def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
+              status_fd: int | None = None,  # where a child that is the first of its PID namespace reports on the call's
+              fork=os.fork):  # how that child forks the process that runs the call
     "Get this forked child ready, wait for a call on `request_fd`, run it and write the result to `result_fd`; never returns"
     try:
         os.setsid()  # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
         if sys.platform == 'linux': LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         for fd in (0, 1, 2): os.dup2(devnull, fd)
         os.dup2(request_fd, 3); os.dup2(result_fd, 4)  # the worker's own descriptors are below both
-        os.closerange(5, 1 << 16)
+        if status_fd is not None: os.dup2(status_fd, 5)
+        os.closerange(5 if status_fd is None else 6, 1 << 16)
+        if status_fd is not None: stand_in_as_init(fork)  # returns in the process that runs the call
         os.chdir(scratch)
         os.environ['TMPDIR'] = tempfile.tempdir = scratch
         random.seed()  # its own random state: a bare fork runs no after-fork hook to reseed it
@@ -364,17 +368,21 @@ class Child:
     request_fd: int
     result_fd: int
     scratch: str
+    status_fd: int | None = None  # where the first process of the call's PID namespace reports on the call's
     def kill(self):
         "Kill the child (by its pid, which cannot be another's before it is reaped) and its process group"
         for kill in (os.kill, os.killpg):
             try: kill(self.pid, signal.SIGKILL)
             except OSError: pass
     def exit_code(self) -> int:
-        "Wait for the child to end; its exit code (negative: the signal that ended it)"
-        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        "Wait for the child to end; the exit code (negative: the signal that ended it) of the process that ran the call"
+        code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        told = b'' if self.status_fd is None else os.read(self.status_fd, 4)
+        return struct.unpack('>i', told)[0] if len(told) == 4 else code
     def close(self):
         "Close the worker's ends of the child's pipes"
-        os.close(self.request_fd); os.close(self.result_fd)
+        for fd in (self.request_fd, self.result_fd, self.status_fd):
+            if fd is not None: os.close(fd)
 
 def bare_fork() -> int:
     "The C library's `fork`, without Python's after-fork work: only for a process with one thread"
@@ -388,15 +396,21 @@ def pick_fork():
     except OSError: alone = False
     return bare_fork if alone else os.fork
 
-def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int, fork=os.fork) -> Child:
+def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int, fork=os.fork,
+               pid_ns: int | None = None) -> Child:  # the worker's own PID namespace, to put the child in a new one
     "Fork (with `fork`) a child that gets ready and waits for its call, with `scratch` as its folder"
     (request_r, request_w), (result_r, result_w) = os.pipe(), os.pipe()
+    status_r, status_w = os.pipe() if pid_ns is not None else (None, None)
+    if pid_ns is not None and LIBC.unshare(CLONE_NEWPID): raise OSError(ctypes.get_errno(), 'no PID namespace')
     pid = fork()
     if pid == 0:
         os.close(request_w); os.close(result_r)
-        run_child(settings, request_r, result_w, scratch, program, devnull)
+        run_child(settings, request_r, result_w, scratch, program, devnull, status_w, fork)
+    if pid_ns is not None:  # the worker's next child goes in a namespace of its own again
+        if LIBC.setns(pid_ns, CLONE_NEWPID): raise OSError(ctypes.get_errno(), 'setns failed')
+        os.close(status_w)
     os.close(request_r); os.close(result_w)
-    return Child(pid, request_w, result_r, scratch)
+    return Child(pid, request_w, result_r, scratch, status_r)
 
 def run_call(child: Child, request: bytes, timeout: float, result_limit: int, meanwhile=None) -> tuple:
     "Give `request` to `child` (forked or spawned), call `meanwhile()` (if given) while it runs, wait for its result, kill it; return the account, the child's frame (or None) and what `meanwhile` returned"
@@ -486,11 +500,13 @@ def kill_strays(children: int, keep=()):
 class _CapHeader(ctypes.Structure): _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
 class _CapData(ctypes.Structure): _fields_ = [(name, ctypes.c_uint32) for name in ('effective', 'permitted', 'inheritable')]
 
-def capabilities(clear: bool = False) -> int:
-    "This process's effective, permitted and inheritable capabilities as one number (0: none); with `clear`, none after"
+def capabilities(keep: int | None = None) -> int:
+    "This process's effective, permitted and inheritable capabilities as one number (0: none); with `keep`, only those"
     header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
-    if (LIBC.capset if clear else LIBC.capget)(ctypes.byref(header), data):
-        raise OSError(ctypes.get_errno(), 'capget or capset failed')
+    if keep is not None:  # effective and permitted: the bits of `keep`; inheritable: none
+        for i, d in enumerate(data): d.effective = d.permitted = keep >> 32 * i & 0xFFFFFFFF
+        if LIBC.capset(ctypes.byref(header), data): raise OSError(ctypes.get_errno(), 'capset failed')
+    if LIBC.capget(ctypes.byref(header), data): raise OSError(ctypes.get_errno(), 'capget failed')
     return sum((d.effective | d.permitted | d.inheritable) << 32 * i for i, d in enumerate(data))
 
 def empty_bounding_set() -> int:
@@ -523,10 +539,40 @@ def drop_privileges(root: str) -> str:
     else:
         try: _own_user_namespace(); empty_bounding_set(); how = 'bounding set empty (in a user namespace)'
         except OSError as e: how = f'bounding set kept: {e.strerror or e}'  # no capability to use, but the set stays
-        capabilities(clear=True)
+        capabilities(keep=0)
     if LIBC.prctl(38, 1, 0, 0, 0): raise OSError(ctypes.get_errno(), 'PR_SET_NO_NEW_PRIVS failed')
     if capabilities() or os.geteuid() == 0: raise OSError(errno.EPERM, 'capabilities are left')
     return how
+
+# %% ../nbs/02_sandbox.ipynb #2ad717c0
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+KEPT_CAPS = 1 << 21 | 1 << 8  # CAP_SYS_ADMIN (a PID namespace per child) and CAP_SETPCAP (a child empties its bounding set)
+
+def enter_pid_namespace() -> int:
+    "Go on as the init of a new PID namespace, in a user namespace of this process's own; return its descriptor"
+    dumpable = LIBC.prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE: a process that left uid 0 cannot write its own /proc files
+    LIBC.prctl(4, 1, 0, 0, 0)
+    try: _own_user_namespace()
+    finally: LIBC.prctl(4, dumpable, 0, 0, 0)
+    if LIBC.unshare(CLONE_NEWPID):
+        error = ctypes.get_errno()
+        empty_bounding_set(); capabilities(keep=0)  # what the user namespace gave, given back
+        raise OSError(error, 'no PID namespace may be made')
+    capabilities(keep=KEPT_CAPS)
+    if pid := os.fork():  # this process only waits for the namespace's init, and ends with it
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        os._exit(code if code >= 0 else 128 - code)
+    LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: it dies with the process latm started
+    return os.open('/proc/self/ns/pid', os.O_RDONLY)
+
+def stand_in_as_init(fork):
+    "In a call's child that is the init of its PID namespace: drop every capability, fork (with `fork`) the process that runs the call and return in it; in the init, report how it ended on descriptor 5 and exit"
+    empty_bounding_set(); capabilities(keep=0)
+    if (pid := fork()) == 0: os.close(5); return
+    os.close(3)  # 4, the result pipe, stays open until the report is written: the worker reads that after the result
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    os.write(5, struct.pack('>i', code))
+    os._exit(0)
 
 # %% ../nbs/02_sandbox.ipynb #e0b37b10
 def in_child(fn):
@@ -549,15 +595,28 @@ def _tcp_refused(program: bytes) -> bool:
     except PermissionError: return True
     return False
 
+def _kill_route(report: dict) -> tuple:
+    "Enter a PID namespace where one may be made, else become a subreaper: (the namespace's descriptor, the children's list)"
+    if not report['unprivileged']:
+        report['why'].setdefault('pid_namespace', 'needs the privilege drop')
+        return None, open_children()
+    try: pid_ns, report['pid_namespace'] = enter_pid_namespace(), True
+    except OSError as e:
+        report['why']['pid_namespace'] = f'{e.strerror or e}: what a call leaves is tracked by pid and killed'
+        return None, open_children()
+    return pid_ns, None
+
 def probe_layers(settings: dict, root: str) -> tuple:
-    "Set up the layers this platform has; return the compiled seccomp program (or None) and a report"
-    layers = ('unprivileged', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
+    "Set up the layers this platform has; return the compiled seccomp program (or None), a report and `_kill_route`'s"
+    layers = ('unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
     report = dict(process=True, **dict.fromkeys(layers, False), why={}, root=root)
     if settings['unsafe']: report['why'] = dict.fromkeys(layers, 'unsafe=True')
     program = None
     if not settings['unsafe']:
         try: report['why']['privileges'], report['unprivileged'] = drop_privileges(root), True
         except Exception as e: report['why']['unprivileged'] = f'{type(e).__name__}: {e}'
+    route = _kill_route(report)  # before Landlock, which hides /proc
+    if not settings['unsafe']:
         limits = in_child(lambda: probe_limits(settings)) or dict(why=dict(rlimits='the probe failed'))
         report['why'].update(limits.pop('why'))
         report.update(limits)
@@ -568,7 +627,8 @@ def probe_layers(settings: dict, root: str) -> tuple:
         except Exception as e: program, report['why']['seccomp'] = None, f'{type(e).__name__}: {e}'
         try: report['why']['landlock_abi'], report['landlock'] = apply_landlock(root), True
         except Exception as e: report['why']['landlock'] = f'{type(e).__name__}: {e}'
-    return program, report
+    return program, report, *route
+
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e23
 PRELOADED = ('ctypes.util', 'pyseccomp', 'py_landlock', *(f'encodings.{name}' for name in (
@@ -597,16 +657,16 @@ def serve():
         try: __import__(name)
         except Exception: pass
     root = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-')
-    fork, children = pick_fork(), open_children()  # before Landlock, which hides /proc
+    fork = pick_fork()  # before Landlock, which hides /proc
     try:
-        program, report = probe_layers(settings, root)
+        program, report, pid_ns, children = probe_layers(settings, root)
         write_frame(out, json.dumps(report).encode())
         gc.freeze()  # the worker's objects are never walked by a collection in a child, so they are not copied into it
         folders = [os.path.join(root, name) for name in 'ab']  # two scratch folders, used in turn
         for folder in folders: os.mkdir(folder)
-        child, answered = fork_child(settings, folders[0], program, devnull, fork), 0.0
+        child, answered = fork_child(settings, folders[0], program, devnull, fork, pid_ns), 0.0
         other = lambda: folders[child.scratch == folders[0]]  # the folder `child` is not in
-        fork_next = lambda: fork_child(settings, other(), program, devnull, fork)
+        fork_next = lambda: fork_child(settings, other(), program, devnull, fork, pid_ns)
         while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call gone with it
             answered = time.monotonic()
             try: clean_up(child, root, folders, children, keep={spare.pid} if spare else ())
@@ -821,7 +881,7 @@ DEFAULT_ALLOWED = ('__future__', 'abc', 'array', 'base64', 'binascii', 'bisect',
     'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'enum', 'fnmatch', 'fractions', 'functools', 'graphlib', 'hashlib', 'heapq',
     'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword', 'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib',
     'secrets', 'statistics', 'string', 'struct', 'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')  # the modules that only compute
-LAYERS = ('process', 'unprivileged', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
+LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
 
 @dataclass(frozen=True)
 class Isolation:
@@ -835,6 +895,7 @@ class Isolation:
     bwrap: bool
     job_object: bool = False  # Windows: memory, no other processes, killed with the job
     unprivileged: bool = False  # no capabilities, no way to gain one (as root: uid `NOBODY`, empty bounding set)
+    pid_namespace: bool = False  # each call in a PID namespace of its own (else: what it leaves is tracked by pid)
     unsafe: bool = False
     why: dict = field(default_factory=dict)
     def __repr__(self):
@@ -907,13 +968,20 @@ def _kill_all(workers: list):
 
 # %% ../nbs/02_sandbox.ipynb #596fbe0a
 @patch
-def _start(self: Sandbox) -> _Worker:
-    "Start a worker, note its layers, and warn once if they are weak"
+def _new_worker(self: Sandbox) -> _Worker:
+    "Start a worker (in bubblewrap where it works) and note its layers as the sandbox's `Isolation`"
     prefix, why = ((), 'unsafe=True') if self.unsafe else bwrap_prefix()
     worker = _Worker(self.settings, prefix)
-    rep = worker.report
-    self._isolation = Isolation('fork', rep['process'], rep['rlimits'], rep['memory_limit'], rep['seccomp'], rep['landlock'], bool(prefix),
-                                unprivileged=rep['unprivileged'], unsafe=self.unsafe, why=dict(rep['why'], **({'bwrap': why} if why else {}), job_object='Windows only'))
+    rep, why = worker.report, dict(worker.report['why'], **({'bwrap': why} if why else {}), job_object='Windows only')
+    self._isolation = Isolation(self.start, rep['process'], rep['rlimits'], rep['memory_limit'], rep['seccomp'],
+                                rep['landlock'], bool(prefix), unprivileged=rep['unprivileged'],
+                                pid_namespace=rep['pid_namespace'], unsafe=self.unsafe, why=why)
+    return worker
+
+@patch
+def _start(self: Sandbox) -> _Worker:
+    "Start a worker for the pool, note its layers, and warn once if they are weak"
+    worker = self._new_worker()
     _warn_if_weak(self._isolation)
     with self._lock: self._all.append(worker)
     return worker
@@ -983,7 +1051,10 @@ def _result(account: dict, data: bytes, limit: float, note: str, error_limit: in
 @patch
 def _probe_spawned(self: Sandbox) -> Isolation:
     "Find out, in a spawned child, which limits hold on this platform; the `Isolation` of the spawn route"
-    why = dict.fromkeys(('unprivileged', 'seccomp', 'landlock', 'bwrap'), 'not used by start=spawn')
+    if hasattr(os, 'fork'):  # a worker started, as for each call, and stopped
+        self._new_worker().kill()
+        return self._isolation
+    why = dict.fromkeys(('unprivileged', 'pid_namespace', 'seccomp', 'landlock', 'bwrap'), 'not used by start=spawn')
     if self.unsafe: return Isolation('spawn', True, False, False, False, False, False, unsafe=True,
                                      why=dict(why, **dict.fromkeys(('rlimits', 'memory_limit', 'job_object'), 'unsafe=True')))
     try: _, data, job = self._in_spawned(json.dumps(dict(probe=True, settings=self.settings)).encode(), 30)
@@ -1005,6 +1076,11 @@ def _probed(self: Sandbox) -> Isolation:
 @patch
 def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
     "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it); `WorkerLost` if it did not start"
+    if hasattr(os, 'fork'):  # a worker for this call alone, with every layer of the fork route
+        worker = self._new_worker()
+        try: account, data = worker.ask(request, time.monotonic() + limit + 30, frames=2, limit=self.settings['result_limit'] + 2**16)
+        finally: worker.kill()
+        return json.loads(account), data, False
     child = Spawned(self.settings)
     job = bool(child.job)
     try: account, data, _ = run_call(child, request, limit, self.settings['result_limit'])
@@ -1017,7 +1093,9 @@ def _run_spawned(self: Sandbox, request: bytes, limit: float) -> RunResult:
     with self._slots:
         start = time.monotonic()
         try: account, data, _ = self._in_spawned(request, limit)
-        except WorkerLost as e: return RunResult(False, killed_by='did not start', limit=limit, duration=time.monotonic() - start, note=str(e))
+        except (WorkerLost, SandboxError) as e:
+            lost = 'worker lost' if isinstance(e, WorkerLost) and hasattr(os, 'fork') else 'did not start'
+            return RunResult(False, killed_by=lost, limit=limit, duration=time.monotonic() - start, note=str(e))
     return _result(account, data, limit, '', self.settings['error_limit'])
 
 # %% ../nbs/02_sandbox.ipynb #b7a386b2
