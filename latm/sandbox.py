@@ -33,10 +33,12 @@ except ImportError: resource = None
 class SandboxError(LatmError):
     "The sandbox itself could not run code"
 
+# %% ../nbs/02_sandbox.ipynb #d0b54283
 class Repr(str):
     "The repr of a value that is not plain data, standing in for it"
     def __repr__(self): return str(self)
 
+# %% ../nbs/02_sandbox.ipynb #e94ac4df
 @dataclass
 class CodeError:
     "An exception raised by sandboxed code"
@@ -45,6 +47,7 @@ class CodeError:
     lineno: int | None = None  # line in the submitted code where it was raised
     traceback: str = ''
 
+# %% ../nbs/02_sandbox.ipynb #cab62b5c
 @dataclass
 class RunResult:
     "What running code in the sandbox produced"
@@ -69,6 +72,7 @@ def long_int(v: int) -> dict:
     "The stand-in for an int too long to bring back, with its size (its digits would cost latm time to convert)"
     return {TAG: 'repr', 'text': f'<an int of {v.bit_length():,} bits (about {int(v.bit_length() * math.log10(2)) + 1:,} digits): too long to bring back>'}
 
+# %% ../nbs/02_sandbox.ipynb #3502b0c7
 def to_data(v, depth: int = 0, repr_limit: int = 10_000):
     "`v` as JSON-able data: tuples, sets, bytes and other dicts tagged; ints past `INT_BITS` and anything else as a repr"
     t = type(v)
@@ -95,6 +99,7 @@ def from_data(obj: dict):
     if kind == 'bytes': return bytes.fromhex(obj['hex'])
     return Repr(obj.get('text', ''))
 
+# %% ../nbs/02_sandbox.ipynb #c1643c6f
 def check_depth(v, limit: int = MAX_DEPTH + 2):
     "`v`, or ValueError if its lists, tuples, sets and dicts nest deeper than `limit` (walked level by level, not recursively)"
     level = [v]
@@ -116,6 +121,7 @@ class CappedWriter(io.TextIOBase):
     def getvalue(self) -> str:
         return ''.join(self.parts) + (f'\n[latm: {self.dropped:,} more characters not kept]' if self.dropped else '')
 
+# %% ../nbs/02_sandbox.ipynb #06443085
 IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')  # what allowed modules import lazily, from C, on the code's behalf
 
 def policy_import(allowed: frozenset):
@@ -132,6 +138,7 @@ def policy_import(allowed: frozenset):
 class Timeout(BaseException):
     "Raised in the child when its wall-clock time is up"
 
+# %% ../nbs/02_sandbox.ipynb #3d6833e4
 def describe_error(e: BaseException) -> dict:
     "Type, message, line in `<code>` and traceback of `e`, with the sandbox's own frames left out"
     tb = e.__traceback__
@@ -142,6 +149,7 @@ def describe_error(e: BaseException) -> dict:
     except BaseException: message, text = f'<{type(e).__name__} whose message raised>', ''
     return dict(type=type(e).__name__, message=message[:2_000], lineno=lines[-1] if lines else None, traceback=text[-20_000:])
 
+# %% ../nbs/02_sandbox.ipynb #b3ae9d43
 def run_code(code: str, names: list, allowed: list | None, output_limit: int) -> dict:
     "Run `code` in a fresh namespace here; return its outcome as JSON-able data"
     out, err = CappedWriter(output_limit), CappedWriter(output_limit)
@@ -232,6 +240,7 @@ def readable_paths() -> list:
     paths |= {'/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/share/zoneinfo'}
     return sorted(p for p in paths if p and os.path.isdir(p))
 
+# %% ../nbs/02_sandbox.ipynb #026b8966
 def apply_landlock(scratch_root: str) -> str:
     "Confine this process and its future children with Landlock; return the ABI version applied"
     import py_landlock
@@ -239,6 +248,7 @@ def apply_landlock(scratch_root: str) -> str:
     rules.apply()
     return f'ABI {rules.abi_version}'
 
+# %% ../nbs/02_sandbox.ipynb #898249b8
 def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
     "Set this process's rlimits (CPU seconds, address space, file size, open files, no core dumps); return those the platform refused"
     if resource is None: return ['all: this platform has no rlimits']
@@ -249,6 +259,7 @@ def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
         except (AttributeError, ValueError, OSError): refused.append(name)  # macOS 12 and later refuse RLIMIT_AS (EINVAL)
     return refused
 
+# %% ../nbs/02_sandbox.ipynb #64dc9f66
 def probe_limits(settings: dict) -> dict:
     "Set the limits in this (throw-away) process, then check that memory past `memory_mb` is refused; report both"
     refused = set_limits(60, settings['memory_mb'], settings['file_mb'])
@@ -262,6 +273,7 @@ def probe_limits(settings: dict) -> dict:
 # %% ../nbs/02_sandbox.ipynb #9400fd38
 def _interrupt(signum, frame): raise Timeout('the code ran past its time limit')
 
+# %% ../nbs/02_sandbox.ipynb #09147d6b
 def _thread_timer(seconds: float):
     "`start_timer` where there is no interval timer (Windows): a thread makes the main thread handle a simulated SIGINT"
     signal.signal(signal.SIGINT, _interrupt)
@@ -270,6 +282,7 @@ def _thread_timer(seconds: float):
     timer.start()
     return timer.cancel
 
+# %% ../nbs/02_sandbox.ipynb #dfece406
 def start_timer(seconds: float):
     "Raise `Timeout` in this process's main thread after `seconds`; return the function that stops the timer"
     if not hasattr(signal, 'setitimer'): return _thread_timer(seconds)
@@ -277,10 +290,12 @@ def start_timer(seconds: float):
     signal.setitimer(signal.ITIMER_REAL, seconds)
     return lambda: signal.setitimer(signal.ITIMER_REAL, 0)
 
+# %% ../nbs/02_sandbox.ipynb #28df03d7
 def _failed(e: BaseException) -> bytes:
     "The result frame for a call the sandbox itself could not run"
     return json.dumps(dict(ok=False, error=dict(type='SandboxError', message=f'the sandbox could not run the code: {e!r}'))).encode()
 
+# %% ../nbs/02_sandbox.ipynb #5b09f3c1
 def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
     "Set the rlimits, the timer and the seccomp `program` (if any) on this process, run the call `req`, and return its result frame"
     try:
@@ -295,6 +310,7 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
         return json.dumps(dict(ok=False, timed_out=True, error=dict(type='Timeout', message=str(e)))).encode()
     except BaseException as e: return _failed(e)  # the limits could not be set, or the result could not be encoded: say so
 
+# %% ../nbs/02_sandbox.ipynb #12024b88
 def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
               status_fd: int | None = None,  # where a child that is the first of its PID namespace reports on the call's
               fork=os.fork):  # how that child forks the process that runs the call
@@ -322,6 +338,7 @@ def write_frame(fd: int, *parts: bytes):
     view = memoryview(b''.join(struct.pack('>I', len(p)) + p for p in parts))
     while view: view = view[os.write(fd, view):]
 
+# %% ../nbs/02_sandbox.ipynb #e995af6e
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
     "`n` bytes from `fd`, or None at end of stream; TimeoutError past `deadline` (a `time.monotonic()`)"
     parts, left = [], n
@@ -333,6 +350,7 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
         parts.append(chunk); left -= len(chunk)
     return b''.join(parts)
 
+# %% ../nbs/02_sandbox.ipynb #37ef01bf
 SELECTABLE_PIPES = os.name == 'posix'  # `select` waits on pipes; on Windows it takes only sockets
 
 def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> bytes | None:
@@ -343,6 +361,7 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> 
     if (size := struct.unpack('>I', head)[0]) > limit: raise ValueError(f'a result of {size:,} bytes is over the limit of {limit:,}')
     return _read_exact(fd, size, deadline)
 
+# %% ../nbs/02_sandbox.ipynb #34de7e8d
 def _read_in_thread(fd: int, deadline: float, limit: int) -> bytes | None:
     "`read_frame` with a deadline where `select` cannot wait on a pipe: a thread blocks on the read, and ends when the writer is killed"
     got = []
@@ -384,18 +403,21 @@ class Child:
         for fd in (self.request_fd, self.result_fd, self.status_fd):
             if fd is not None: os.close(fd)
 
+# %% ../nbs/02_sandbox.ipynb #848261ca
 def bare_fork() -> int:
     "The C library's `fork`, without Python's after-fork work: only for a process with one thread"
     pid = C_FORK()
     if pid < 0: raise OSError(ctypes.get_errno(), 'fork failed')
     return pid
 
+# %% ../nbs/02_sandbox.ipynb #e0d42350
 def pick_fork():
     "`bare_fork` where this process has one thread (counted in /proc), else `os.fork`"
     try: alone = len(os.listdir('/proc/self/task')) == 1
     except OSError: alone = False
     return bare_fork if alone else os.fork
 
+# %% ../nbs/02_sandbox.ipynb #66d0c637
 def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int, fork=os.fork,
                pid_ns: int | None = None) -> Child:  # the worker's own PID namespace, to put the child in a new one
     "Fork (with `fork`) a child that gets ready and waits for its call, with `scratch` as its folder"
@@ -412,6 +434,7 @@ def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int
     os.close(request_r); os.close(result_w)
     return Child(pid, request_w, result_r, scratch, status_r)
 
+# %% ../nbs/02_sandbox.ipynb #bc4369e1
 def run_call(child: Child, request: bytes, timeout: float, result_limit: int, meanwhile=None) -> tuple:
     "Give `request` to `child` (forked or spawned), call `meanwhile()` (if given) while it runs, wait for its result, kill it; return the account, the child's frame (or None) and what `meanwhile` returned"
     start, data, why = time.monotonic(), None, None
@@ -428,20 +451,24 @@ def run_call(child: Child, request: bytes, timeout: float, result_limit: int, me
     child.close()
     return call_account(why, duration), data, spare
 
+# %% ../nbs/02_sandbox.ipynb #98be5ed6
 def exit_reason(code: int) -> str:
     "What ended a process with exit code `code` (negative: the signal that killed it)"
     return _SIGNAL_NAMES.get(-code, signal.Signals(-code).name) if code < 0 else f'exit status {code}'
 
+# %% ../nbs/02_sandbox.ipynb #043b8f00
 def call_account(why: str | None, duration: float) -> dict:
     "The sandbox's account of a call: what ended it (if anything did), whether that was a time limit, how long it took"
     return dict(killed_by=why, timed_out=why in ('timeout', 'SIGXCPU (the CPU-time limit)'), duration=duration)
 
+# %% ../nbs/02_sandbox.ipynb #97a13c89
 def _open_folder(name: str, fd: int) -> int:
     "Open the folder `name` in the folder open as `fd`, and close `fd`"
     inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
     os.close(fd)
     return inner
 
+# %% ../nbs/02_sandbox.ipynb #04f2a062
 def empty_folder(path: str, keep=()):
     "Remove all in the folder `path` but the folders in it named in `keep`, however deep, giving its owner back the rights to each folder first; OSError if something stays"
     if not os.path.islink(path): os.chmod(path, 0o700)
@@ -463,6 +490,7 @@ def empty_folder(path: str, keep=()):
             else: return
     finally: os.close(fd)
 
+# %% ../nbs/02_sandbox.ipynb #60b8cfd0
 def remove_tree(path: str):
     "Remove the folder `path` and all in it, as far as its owner can"
     try:
@@ -470,6 +498,7 @@ def remove_tree(path: str):
         shutil.rmtree(path)
     except (OSError, RecursionError): pass  # what its owner cannot remove stays
 
+# %% ../nbs/02_sandbox.ipynb #735cf3c6
 def clean_up(child: Child, root: str, folders: list, children: int | None = None, keep=()):
     "Reap `child` and what it left (`kill_strays`, where `children` is open); empty `root` and its `folders`; OSError if that fails"
     try: os.waitpid(child.pid, 0)
@@ -498,8 +527,11 @@ def kill_strays(children: int, keep=()):
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e02
 class _CapHeader(ctypes.Structure): _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+# %% ../nbs/02_sandbox.ipynb #93c2be4a
 class _CapData(ctypes.Structure): _fields_ = [(name, ctypes.c_uint32) for name in ('effective', 'permitted', 'inheritable')]
 
+# %% ../nbs/02_sandbox.ipynb #45467d82
 def capabilities(keep: int | None = None) -> int:
     "This process's effective, permitted and inheritable capabilities as one number (0: none); with `keep`, only those"
     header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
@@ -509,6 +541,7 @@ def capabilities(keep: int | None = None) -> int:
     if LIBC.capget(ctypes.byref(header), data): raise OSError(ctypes.get_errno(), 'capget failed')
     return sum((d.effective | d.permitted | d.inheritable) << 32 * i for i, d in enumerate(data))
 
+# %% ../nbs/02_sandbox.ipynb #c4ead46c
 def empty_bounding_set() -> int:
     "Drop every capability this kernel knows from this process's bounding set; return how many it knows"
     cap = 0
@@ -517,6 +550,7 @@ def empty_bounding_set() -> int:
         raise OSError(ctypes.get_errno(), 'the bounding set could not be emptied')
     return cap
 
+# %% ../nbs/02_sandbox.ipynb #47f79454
 def _own_user_namespace():
     "Enter a new user namespace as the same user and group, where this process may empty its bounding set"
     uid, gid = os.getuid(), os.getgid()
@@ -565,6 +599,7 @@ def enter_pid_namespace() -> int:
     LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: it dies with the process latm started
     return os.open('/proc/self/ns/pid', os.O_RDONLY)
 
+# %% ../nbs/02_sandbox.ipynb #c43e74ea
 def stand_in_as_init(fork):
     "In a call's child that is the init of its PID namespace: drop every capability, fork (with `fork`) the process that runs the call and return in it; in the init, report how it ended on descriptor 5 and exit"
     empty_bounding_set(); capabilities(keep=0)
@@ -588,6 +623,7 @@ def in_child(fn):
     os.close(r); os.waitpid(pid, 0)
     return None if data is None else json.loads(data)
 
+# %% ../nbs/02_sandbox.ipynb #4179fc34
 def _tcp_refused(program: bytes) -> bool:
     "Load `program` and see whether it refuses a TCP socket"
     load_seccomp(program)
@@ -595,6 +631,7 @@ def _tcp_refused(program: bytes) -> bool:
     except PermissionError: return True
     return False
 
+# %% ../nbs/02_sandbox.ipynb #5b2a3ef8
 def _kill_route(report: dict) -> tuple:
     "Enter a PID namespace where one may be made, else become a subreaper: (the namespace's descriptor, the children's list)"
     if not report['unprivileged']:
@@ -606,6 +643,7 @@ def _kill_route(report: dict) -> tuple:
         return None, open_children()
     return pid_ns, None
 
+# %% ../nbs/02_sandbox.ipynb #3f803f38
 def probe_layers(settings: dict, root: str) -> tuple:
     "Set up the layers this platform has; return the compiled seccomp program (or None), a report and `_kill_route`'s"
     layers = ('unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
@@ -629,7 +667,6 @@ def probe_layers(settings: dict, root: str) -> tuple:
         except Exception as e: report['why']['landlock'] = f'{type(e).__name__}: {e}'
     return program, report, *route
 
-
 # %% ../nbs/02_sandbox.ipynb #5a1c0e23
 PRELOADED = ('ctypes.util', 'pyseccomp', 'py_landlock', *(f'encodings.{name}' for name in (
     'idna', 'punycode', 'ascii', 'latin_1', 'utf_16', 'utf_32', 'utf_8_sig', 'utf_7', 'cp1252', 'cp437', 'iso8859_15',
@@ -647,6 +684,7 @@ def serve_call(inp: int, out: int, child: Child, settings: dict, answered: float
     write_frame(out, json.dumps(account).encode(), data or b'')
     return spare  # the next call's child, if it was forked meanwhile
 
+# %% ../nbs/02_sandbox.ipynb #e42ec102
 def serve():
     "The worker's main loop: settings in, a report out, then one call per frame on stdin"
     inp, out = os.dup(0), os.dup(1)
@@ -697,13 +735,16 @@ def python_command(entry: str) -> list:
     exe = getattr(sys, '_base_executable', sys.executable) if os.name == 'nt' else sys.executable  # a Windows venv's python.exe is a launcher that starts the real one as its child
     return [exe, '-I', '-S', '-c', boot, json.dumps(paths)]
 
+# %% ../nbs/02_sandbox.ipynb #f7bbcdd3
 def child_env() -> dict:
     "The environment sandboxed code gets: the few variables an interpreter needs, no secrets"
     return {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
 
+# %% ../nbs/02_sandbox.ipynb #0a853935
 class WorkerLost(Exception):
     "The worker died or stopped answering"
 
+# %% ../nbs/02_sandbox.ipynb #0d6f4d4c
 class _Worker:
     "One worker process, spoken to in frames over its stdin and stdout"
     def __init__(self, settings: dict, prefix: tuple):
@@ -747,6 +788,7 @@ def _alive(pid: int) -> bool:
     except PermissionError: pass  # it exists, and is another user's
     return True
 
+# %% ../nbs/02_sandbox.ipynb #b9632cbb
 @cache
 def remove_stale_roots(folder: str) -> list:
     "Remove the scratch roots in `folder` of this user's workers that are no longer alive (once per folder and process); return their paths"
@@ -784,16 +826,19 @@ class _BasicLimits(ctypes.Structure):
                 ('MinimumWorkingSetSize', ctypes.c_size_t), ('MaximumWorkingSetSize', ctypes.c_size_t), ('ActiveProcessLimit', ctypes.c_uint32),
                 ('Affinity', ctypes.c_size_t), ('PriorityClass', ctypes.c_uint32), ('SchedulingClass', ctypes.c_uint32)]
 
+# %% ../nbs/02_sandbox.ipynb #b3cd14d5
 class _IoCounters(ctypes.Structure):
     "IO_COUNTERS (winnt.h)"
     _fields_ = [(name, ctypes.c_uint64) for name in ('ReadOperationCount', 'WriteOperationCount', 'OtherOperationCount',
                                                      'ReadTransferCount', 'WriteTransferCount', 'OtherTransferCount')]
 
+# %% ../nbs/02_sandbox.ipynb #610d63e0
 class _ExtendedLimits(ctypes.Structure):
     "JOBOBJECT_EXTENDED_LIMIT_INFORMATION (winnt.h)"
     _fields_ = [('BasicLimitInformation', _BasicLimits), ('IoInfo', _IoCounters), ('ProcessMemoryLimit', ctypes.c_size_t),
                 ('JobMemoryLimit', ctypes.c_size_t), ('PeakProcessMemoryUsed', ctypes.c_size_t), ('PeakJobMemoryUsed', ctypes.c_size_t)]
 
+# %% ../nbs/02_sandbox.ipynb #b0811c0d
 JOB_LIMITS = 0x100 | 0x8 | 0x2000  # JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
 _EXTENDED_LIMIT_INFORMATION = 9  # JobObjectExtendedLimitInformation, of the JOBOBJECTINFOCLASS enumeration
 _PROCESS_TERMINATE, _PROCESS_SET_QUOTA = 0x1, 0x100  # the access AssignProcessToJobObject needs to the process
@@ -810,6 +855,7 @@ def _kernel32():
         getattr(k32, name).restype, getattr(k32, name).argtypes = restype, argtypes
     return k32
 
+# %% ../nbs/02_sandbox.ipynb #a85699ac
 def windows_job(pid: int, memory_mb: int) -> int:
     "A new Job Object holding process `pid`: at most `memory_mb` MiB committed, no other process, killed when the job is closed"
     k32 = _kernel32()
@@ -828,6 +874,7 @@ def windows_job(pid: int, memory_mb: int) -> int:
         raise ctypes.WinError(error)
     return job
 
+# %% ../nbs/02_sandbox.ipynb #c0ec8c31
 def close_job(job: int):
     "Kill every process in `job` and close it"
     _kernel32().TerminateJobObject(job, 1)
@@ -903,6 +950,7 @@ class Isolation:
                  + (f' ({self.why["landlock_abi"]})' if n == 'landlock' and 'landlock_abi' in self.why else '') for n in LAYERS]
         return f'Isolation({self.start}: ' + ', '.join(marks) + (', UNSAFE' if self.unsafe else '') + ')'
 
+# %% ../nbs/02_sandbox.ipynb #9df80bd6
 _warned = False
 
 def _warn_if_weak(iso: Isolation,
@@ -915,6 +963,7 @@ def _warn_if_weak(iso: Isolation,
     warnings.warn(f'latm: {iso!r}. Code runs in a separate process with {limits}, but without seccomp or Landlock it can read and write '
                   "the user's files and reach the network: isolation is weaker.", stacklevel=stacklevel)
 
+# %% ../nbs/02_sandbox.ipynb #2ea8c0d9
 MAX_TIMEOUT = 86_400  # seconds: a day, far past what any tool call needs, and far below where the clocks' arithmetic overflows
 
 def checked_timeout(timeout: float) -> float:
@@ -924,6 +973,7 @@ def checked_timeout(timeout: float) -> float:
     if not fine: raise SandboxError(f'timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:,} (a day), not {timeout!r}')
     return timeout
 
+# %% ../nbs/02_sandbox.ipynb #741e9731
 def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this platform has
                can_fork: bool = hasattr(os, 'fork')) -> str:  # whether this platform has `fork`
     "The start method for `start`: 'fork' or 'spawn' as asked, or for None the best this platform has"
@@ -960,6 +1010,7 @@ class Sandbox:
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
 
+# %% ../nbs/02_sandbox.ipynb #8d169191
 def _kill_all(workers: list):
     "Kill the workers in `workers` that this process started"
     for w in list(workers):
@@ -978,6 +1029,7 @@ def _new_worker(self: Sandbox) -> _Worker:
                                 pid_namespace=rep['pid_namespace'], unsafe=self.unsafe, why=why)
     return worker
 
+# %% ../nbs/02_sandbox.ipynb #e7bc5804
 @patch
 def _start(self: Sandbox) -> _Worker:
     "Start a worker for the pool, note its layers, and warn once if they are weak"
@@ -986,6 +1038,7 @@ def _start(self: Sandbox) -> _Worker:
     with self._lock: self._all.append(worker)
     return worker
 
+# %% ../nbs/02_sandbox.ipynb #53f4327b
 WAKE = 'wake'  # put in the idle queue where a worker is not: a place in the pool came free, or the sandbox closed
 
 @patch
@@ -1011,12 +1064,14 @@ def _take(self: Sandbox) -> tuple:
     self._forget(worker)
     return self._take()[0], f'a worker had died while idle (exit status {worker.proc.returncode}) and was replaced'
 
+# %% ../nbs/02_sandbox.ipynb #c17c4774
 @patch
 def _give(self: Sandbox, worker: _Worker):
     "Return `worker` to the pool"
     if self._closed: worker.kill()
     else: self._idle.put(worker)
 
+# %% ../nbs/02_sandbox.ipynb #948a4dbc
 @patch
 def _forget(self: Sandbox, worker: _Worker):
     "Kill `worker` and free its place in the pool"
@@ -1034,6 +1089,7 @@ def _code_error(err, limit: int) -> CodeError | None:
     return CodeError(str(err.get('type', '?'))[:200], cut(str(err.get('message', ''))), line if type(line) is int else None,
                      cut(str(err.get('traceback', ''))))
 
+# %% ../nbs/02_sandbox.ipynb #770e9cca
 def _result(account: dict, data: bytes, limit: float, note: str, error_limit: int = 2**20) -> RunResult:
     "The `RunResult` for the worker's `account` of a call and the child's frame `data`, which is trusted for nothing"
     base = dict(limit=limit, duration=account['duration'], note=note, killed_by=account['killed_by'], timed_out=account['timed_out'])
@@ -1064,6 +1120,7 @@ def _probe_spawned(self: Sandbox) -> Isolation:
     if os.name != 'nt': why['job_object'] = 'Windows only'
     return Isolation('spawn', True, limits['rlimits'], limits['memory_limit'], False, False, False, job, why=dict(why, **limits['why']))
 
+# %% ../nbs/02_sandbox.ipynb #65c6a018
 @patch
 def _probed(self: Sandbox) -> Isolation:
     "The spawn route's `Isolation`, probed on first use, with the one-time warning pointed at the caller of `run` or `isolation`"
@@ -1073,6 +1130,7 @@ def _probed(self: Sandbox) -> Isolation:
             _warn_if_weak(self._isolation, stacklevel=4)
     return self._isolation
 
+# %% ../nbs/02_sandbox.ipynb #8b5f3e62
 @patch
 def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
     "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it); `WorkerLost` if it did not start"
@@ -1087,6 +1145,7 @@ def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
     finally: child.close()
     return account, data, job
 
+# %% ../nbs/02_sandbox.ipynb #c2f2b87d
 @patch
 def _run_spawned(self: Sandbox, request: bytes, limit: float) -> RunResult:
     "Run one call in a new interpreter, once one of the `workers` slots is free"
@@ -1122,12 +1181,14 @@ def run(self: Sandbox,
     self._give(worker)
     return _result(json.loads(account), data, limit, note, self.settings['error_limit'])
 
+# %% ../nbs/02_sandbox.ipynb #8f05d735
 @patch
 async def arun(self: Sandbox, code: str, names=('ans',), timeout: float | None = None) -> RunResult:
     "`run`, awaitable"
     import asyncio  # here, not at the top: every spawned child imports this module, and asyncio is a third of its import time
     return await asyncio.to_thread(self.run, code, names, timeout)
 
+# %% ../nbs/02_sandbox.ipynb #5d9ebc9e
 @patch(as_prop=True)
 def isolation(self: Sandbox) -> Isolation:
     "Which start method and layers are in use (found out on first use: a worker starts, or a spawned child probes)"
@@ -1135,6 +1196,7 @@ def isolation(self: Sandbox) -> Isolation:
     if self._isolation is None: self._give(self._take()[0])
     return self._isolation
 
+# %% ../nbs/02_sandbox.ipynb #6af23bf0
 @patch
 def close(self: Sandbox):
     "Kill the workers; later calls, and calls waiting for a worker, raise `SandboxError`"
