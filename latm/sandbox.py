@@ -322,6 +322,8 @@ def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, pro
         os.dup2(request_fd, 3); os.dup2(result_fd, 4)  # the worker's own descriptors are below both
         if status_fd is not None: os.dup2(status_fd, 5)
         os.closerange(5 if status_fd is None else 6, 1 << 16)
+        if not settings['unsafe'] and LIBC and capabilities():  # the two a worker keeps for PID namespaces: gone
+            empty_bounding_set(); capabilities(keep=0)
         if status_fd is not None: stand_in_as_init(fork)  # returns in the process that runs the call
         os.chdir(scratch)
         os.environ['TMPDIR'] = tempfile.tempdir = scratch
@@ -601,8 +603,7 @@ def enter_pid_namespace() -> int:
 
 # %% ../nbs/02_sandbox.ipynb #c43e74ea
 def stand_in_as_init(fork):
-    "In a call's child that is the init of its PID namespace: drop every capability, fork (with `fork`) the process that runs the call and return in it; in the init, report how it ended on descriptor 5 and exit"
-    empty_bounding_set(); capabilities(keep=0)
+    "In a call's child that is the init of its PID namespace: fork (with `fork`) the process that runs the call and return in it; in the init, report how it ended on descriptor 5 and exit"
     if (pid := fork()) == 0: os.close(5); return
     os.close(3)  # 4, the result pipe, stays open until the report is written: the worker reads that after the result
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -665,6 +666,8 @@ def probe_layers(settings: dict, root: str) -> tuple:
         except Exception as e: program, report['why']['seccomp'] = None, f'{type(e).__name__}: {e}'
         try: report['why']['landlock_abi'], report['landlock'] = apply_landlock(root), True
         except Exception as e: report['why']['landlock'] = f'{type(e).__name__}: {e}'
+    if route[0] is not None:  # where seccomp lets no call fork, a namespace per call would cost a fork and add nothing
+        report['why']['pid_namespace'] = 'one per worker' if program else 'one per call'
     return program, report, *route
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e23
@@ -698,13 +701,14 @@ def serve():
     fork = pick_fork()  # before Landlock, which hides /proc
     try:
         program, report, pid_ns, children = probe_layers(settings, root)
+        call_ns = None if program else pid_ns  # a namespace per call where a call can fork (see `probe_layers`)
         write_frame(out, json.dumps(report).encode())
         gc.freeze()  # the worker's objects are never walked by a collection in a child, so they are not copied into it
         folders = [os.path.join(root, name) for name in 'ab']  # two scratch folders, used in turn
         for folder in folders: os.mkdir(folder)
-        child, answered = fork_child(settings, folders[0], program, devnull, fork, pid_ns), 0.0
+        child, answered = fork_child(settings, folders[0], program, devnull, fork, call_ns), 0.0
         other = lambda: folders[child.scratch == folders[0]]  # the folder `child` is not in
-        fork_next = lambda: fork_child(settings, other(), program, devnull, fork, pid_ns)
+        fork_next = lambda: fork_child(settings, other(), program, devnull, fork, call_ns)
         while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call gone with it
             answered = time.monotonic()
             try: clean_up(child, root, folders, children, keep={spare.pid} if spare else ())
@@ -942,7 +946,7 @@ class Isolation:
     bwrap: bool
     job_object: bool = False  # Windows: memory, no other processes, killed with the job
     unprivileged: bool = False  # no capabilities, no way to gain one (as root: uid `NOBODY`, empty bounding set)
-    pid_namespace: bool = False  # each call in a PID namespace of its own (else: what it leaves is tracked by pid)
+    pid_namespace: bool = False  # the worker's processes in a PID namespace, each call's where it can fork (else: pids)
     unsafe: bool = False
     why: dict = field(default_factory=dict)
     def __repr__(self):
