@@ -19,7 +19,8 @@ __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CA
            'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
-import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
+import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal
+import socket, struct
 import subprocess, sys, sysconfig, tempfile, threading, time, traceback, warnings, weakref
 from dataclasses import dataclass, field
 from functools import cache
@@ -65,7 +66,8 @@ class RunResult:
 
 # %% ../nbs/02_sandbox.ipynb #196b5b3a
 TAG = '__latm__'  # the key that marks a value JSON has no type for
-INT_BITS = 14_000  # the longest int brought back as a number: about 4,214 digits, within the 4,300 Python converts to or from text
+# the longest int brought back as a number: about 4,214 digits, within the 4,300 Python converts to or from text
+INT_BITS = 14_000
 MAX_DEPTH = 100  # the deepest nesting brought back; what lies deeper comes back as its repr
 
 def long_int(v: int) -> dict:
@@ -122,7 +124,8 @@ class CappedWriter(io.TextIOBase):
         return ''.join(self.parts) + (f'\n[latm: {self.dropped:,} more characters not kept]' if self.dropped else '')
 
 # %% ../nbs/02_sandbox.ipynb #06443085
-IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')  # what allowed modules import lazily, from C, on the code's behalf
+# what allowed modules import lazily, from C, on the code's behalf
+IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')
 
 def policy_import(allowed: frozenset):
     "An `__import__` that refuses top-level modules outside `allowed` (and `IMPLEMENTATION_MODULES`) with a clear message (policy, not security)"
@@ -217,9 +220,12 @@ def seccomp_program(folder: str | None = None) -> bytes:  # where the compiler m
         return file.read()
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e21
-LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == 'linux' else None  # the C library, opened once in the worker rather than in every child
-C_FORK = ctypes.PyDLL(None, use_errno=True).fork if LIBC else None  # the C library's fork, called with the GIL held (see the worker)
-if LIBC: LIBC.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong)  # declared once: each child's call converts less
+# the C library, opened once in the worker rather than in every child
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == 'linux' else None
+# the C library's fork, called with the GIL held (see the worker)
+C_FORK = ctypes.PyDLL(None, use_errno=True).fork if LIBC else None
+# declared once: each child's call converts less
+if LIBC: LIBC.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong)
 
 class _SockFprog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_char_p)]
 
@@ -230,7 +236,8 @@ def load_seccomp(program: bytes):
         if struct.unpack_from('=I', code, at)[0] == PID_MARK: struct.pack_into('=I', code, at, os.getpid())
     prctl = LIBC.prctl
     prog = _SockFprog(len(code) // 8, bytes(code))
-    if prctl(38, 1, 0, 0, 0) or prctl(22, 2, ctypes.byref(prog), 0, 0):  # PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP with a filter
+    # PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP with a filter
+    if prctl(38, 1, 0, 0, 0) or prctl(22, 2, ctypes.byref(prog), 0, 0):
         raise OSError(ctypes.get_errno(), 'loading the seccomp filter failed')
 
 # %% ../nbs/02_sandbox.ipynb #009fd24d
@@ -256,14 +263,16 @@ def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
     for name, value in (('RLIMIT_CPU', (cpu_seconds, cpu_seconds + 1)), ('RLIMIT_AS', (memory_mb * 2**20,) * 2),
                         ('RLIMIT_FSIZE', (file_mb * 2**20,) * 2), ('RLIMIT_NOFILE', (256, 256)), ('RLIMIT_CORE', (0, 0))):
         try: resource.setrlimit(getattr(resource, name), value)
-        except (AttributeError, ValueError, OSError): refused.append(name)  # macOS 12 and later refuse RLIMIT_AS (EINVAL)
+        # macOS 12 and later refuse RLIMIT_AS (EINVAL)
+        except (AttributeError, ValueError, OSError): refused.append(name)
     return refused
 
 # %% ../nbs/02_sandbox.ipynb #64dc9f66
 def probe_limits(settings: dict) -> dict:
     "Set the limits in this (throw-away) process, then check that memory past `memory_mb` is refused; report both"
     refused = set_limits(60, settings['memory_mb'], settings['file_mb'])
-    try: bytes((settings['memory_mb'] + 64) * 2**20)  # zeroed pages from calloc, never touched (a bytearray would be): cheap where no limit holds
+    # zeroed pages from calloc, never touched (a bytearray would be): cheap where no limit holds
+    try: bytes((settings['memory_mb'] + 64) * 2**20)
     except MemoryError: held = True
     else: held = False
     why = {'rlimits': f'refused: {", ".join(refused)}'} if refused else {}
@@ -308,7 +317,8 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
         return json.dumps(result).encode()
     except Timeout as e:  # the timer went off after the code, while its result was being made
         return json.dumps(dict(ok=False, timed_out=True, error=dict(type='Timeout', message=str(e)))).encode()
-    except BaseException as e: return _failed(e)  # the limits could not be set, or the result could not be encoded: say so
+    # the limits could not be set, or the result could not be encoded: say so
+    except BaseException as e: return _failed(e)
 
 # %% ../nbs/02_sandbox.ipynb #12024b88
 def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
@@ -316,7 +326,8 @@ def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, pro
               fork=os.fork):  # how that child forks the process that runs the call
     "Get this forked child ready, wait for a call on `request_fd`, run it and write the result to `result_fd`; never returns"
     try:
-        os.setsid()  # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
+        # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
+        os.setsid()
         if sys.platform == 'linux': LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         for fd in (0, 1, 2): os.dup2(devnull, fd)
         os.dup2(request_fd, 3); os.dup2(result_fd, 4)  # the worker's own descriptors are below both
@@ -328,7 +339,8 @@ def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, pro
         os.chdir(scratch)
         os.environ['TMPDIR'] = tempfile.tempdir = scratch
         random.seed()  # its own random state: a bare fork runs no after-fork hook to reseed it
-        if not select.select([3], [], [], 0)[0]: run_code('ans = [1]\nans', ['ans'], None, 100)  # warm up, unless the call is here
+        # warm up, unless the call is here
+        if not select.select([3], [], [], 0)[0]: run_code('ans = [1]\nans', ['ans'], None, 100)
         data = answer_request(settings, json.loads(read_frame(3)), program)
     except BaseException as e: data = _failed(e)  # the child's own set-up failed
     try: write_frame(4, data)
@@ -474,7 +486,8 @@ def _open_folder(name: str, fd: int) -> int:
 def empty_folder(path: str, keep=()):
     "Remove all in the folder `path` but the folders in it named in `keep`, however deep, giving its owner back the rights to each folder first; OSError if something stays"
     if not os.path.islink(path): os.chmod(path, 0o700)
-    fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []  # `below`: the folders from `path` down to the one open as `fd`
+    # `below`: the folders from `path` down to the one open as `fd`
+    fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []
     try:
         while True:
             inner = None
@@ -582,7 +595,8 @@ def drop_privileges(root: str) -> str:
 
 # %% ../nbs/02_sandbox.ipynb #2ad717c0
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
-KEPT_CAPS = 1 << 21 | 1 << 8  # CAP_SYS_ADMIN (a PID namespace per child) and CAP_SETPCAP (a child empties its bounding set)
+# CAP_SYS_ADMIN (a PID namespace per child) and CAP_SETPCAP (a child empties its bounding set)
+KEPT_CAPS = 1 << 21 | 1 << 8
 
 def enter_pid_namespace() -> int:
     "Go on as the init of a new PID namespace, in a user namespace of this process's own; return its descriptor"
@@ -709,7 +723,8 @@ def serve():
         child, answered = fork_child(settings, folders[0], program, devnull, fork, call_ns), 0.0
         other = lambda: folders[child.scratch == folders[0]]  # the folder `child` is not in
         fork_next = lambda: fork_child(settings, other(), program, devnull, fork, call_ns)
-        while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call gone with it
+        # the call gone with it
+        while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:
             answered = time.monotonic()
             try: clean_up(child, root, folders, children, keep={spare.pid} if spare else ())
             except OSError: return  # the code left what cannot be removed even so: the worker ends, latm replaces it
@@ -717,7 +732,8 @@ def serve():
     finally: remove_tree(root)  # all in it; the root itself only where Landlock is off (latm removes it)
 
 # %% ../nbs/02_sandbox.ipynb #fda89e12
-BWRAP_ARGS = ('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-all', '--die-with-parent', '--new-session')
+BWRAP_ARGS = ('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-all',
+              '--die-with-parent', '--new-session')
 
 @cache
 def bwrap_prefix() -> tuple:
@@ -736,7 +752,8 @@ def python_command(entry: str) -> list:
     "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter that imports what latm's does"
     paths = [os.path.dirname(os.path.dirname(os.path.abspath(latm.__file__)))] + [p for p in sys.path if p and os.path.isdir(p)]
     boot = f'import json, sys; sys.path[:0] = json.loads(sys.argv[1]); from latm.sandbox import {entry}; {entry}()'
-    exe = getattr(sys, '_base_executable', sys.executable) if os.name == 'nt' else sys.executable  # a Windows venv's python.exe is a launcher that starts the real one as its child
+    # a Windows venv's python.exe is a launcher that starts the real one as its child
+    exe = getattr(sys, '_base_executable', sys.executable) if os.name == 'nt' else sys.executable
     return [exe, '-I', '-S', '-c', boot, json.dumps(paths)]
 
 # %% ../nbs/02_sandbox.ipynb #f7bbcdd3
@@ -782,7 +799,8 @@ class _Worker:
         except OSError: pass
         self.proc.wait()
         self.proc.stdout.close()
-        if not self.wrapped: remove_tree(self.report['root'])  # Landlock left the worker unable to; and it may have been killed (in bubblewrap the root is on its own tmpfs)
+        # Landlock left the worker unable to; and it may have been killed (in bubblewrap the root is on its own tmpfs)
+        if not self.wrapped: remove_tree(self.report['root'])
 
 # %% ../nbs/02_sandbox.ipynb #b626e0b4
 def _alive(pid: int) -> bool:
@@ -796,11 +814,13 @@ def _alive(pid: int) -> bool:
 @cache
 def remove_stale_roots(folder: str) -> list:
     "Remove the scratch roots in `folder` of this user's workers that are no longer alive (once per folder and process); return their paths"
-    stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())  # a root's workers hand their roots to `nobody`
+    # a root's workers hand their roots to `nobody`
+    stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())
     with os.scandir(folder) as entries:
         for entry in entries:
             pid = entry.name.removeprefix(ROOT_PREFIX).split('-')[0]
-            if not (entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22) or _alive(int(pid)): continue  # pids are below 2**22
+            # pids are below 2**22
+            if not (entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22) or _alive(int(pid)): continue
             try: mine = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid in owners
             except OSError: mine = False  # gone already: another process of latm removed it
             if mine: stale.append(entry.path)
@@ -843,7 +863,8 @@ class _ExtendedLimits(ctypes.Structure):
                 ('JobMemoryLimit', ctypes.c_size_t), ('PeakProcessMemoryUsed', ctypes.c_size_t), ('PeakJobMemoryUsed', ctypes.c_size_t)]
 
 # %% ../nbs/02_sandbox.ipynb #b0811c0d
-JOB_LIMITS = 0x100 | 0x8 | 0x2000  # JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+# JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+JOB_LIMITS = 0x100 | 0x8 | 0x2000
 _EXTENDED_LIMIT_INFORMATION = 9  # JobObjectExtendedLimitInformation, of the JOBOBJECTINFOCLASS enumeration
 _PROCESS_TERMINATE, _PROCESS_SET_QUOTA = 0x1, 0x100  # the access AssignProcessToJobObject needs to the process
 
@@ -900,7 +921,8 @@ class Spawned:
             raise WorkerLost(f'the interpreter could not be started ({e})') from e
         self.pid, self.request_fd, self.result_fd = self.proc.pid, self.proc.stdin.fileno(), self.proc.stdout.fileno()
         try:
-            if os.name == 'nt' and not settings['unsafe']: self.job = windows_job(self.pid, settings['memory_mb'])  # before it has its call
+            # before it has its call
+            if os.name == 'nt' and not settings['unsafe']: self.job = windows_job(self.pid, settings['memory_mb'])
             if (said := read_frame(self.result_fd, time.monotonic() + SPAWN_START)) != b'ready': raise OSError(f'it said {said!r}')
         except (OSError, TimeoutError, ValueError) as e:
             self.close()
@@ -928,10 +950,13 @@ class Spawned:
         remove_tree(self.scratch)
 
 # %% ../nbs/02_sandbox.ipynb #0933ad2e
-DEFAULT_ALLOWED = ('__future__', 'abc', 'array', 'base64', 'binascii', 'bisect', 'calendar', 'cmath', 'collections', 'colorsys', 'contextlib',
-    'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'enum', 'fnmatch', 'fractions', 'functools', 'graphlib', 'hashlib', 'heapq',
-    'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword', 'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib',
-    'secrets', 'statistics', 'string', 'struct', 'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')  # the modules that only compute
+# the modules that only compute
+DEFAULT_ALLOWED = (
+    '__future__', 'abc', 'array', 'base64', 'binascii', 'bisect', 'calendar', 'cmath', 'collections', 'colorsys',
+    'contextlib', 'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'enum', 'fnmatch', 'fractions',
+    'functools', 'graphlib', 'hashlib', 'heapq', 'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword',
+    'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib', 'secrets', 'statistics', 'string', 'struct',
+    'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')
 LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
 
 @dataclass(frozen=True)
@@ -968,7 +993,8 @@ def _warn_if_weak(iso: Isolation,
                   "the user's files and reach the network: isolation is weaker.", stacklevel=stacklevel)
 
 # %% ../nbs/02_sandbox.ipynb #2ea8c0d9
-MAX_TIMEOUT = 86_400  # seconds: a day, far past what any tool call needs, and far below where the clocks' arithmetic overflows
+# seconds: a day, far past what any tool call needs, and far below where the clocks' arithmetic overflows
+MAX_TIMEOUT = 86_400
 
 def checked_timeout(timeout: float) -> float:
     "`timeout` if it is a number of seconds above 0 and at most `MAX_TIMEOUT`, else `SandboxError`"
@@ -1177,7 +1203,8 @@ def run(self: Sandbox,
     start = time.monotonic()
     request = json.dumps(dict(code=code, names=list(names), timeout=limit)).encode()
     try: account, data = worker.ask(request, start + limit + 30, frames=2, limit=self.settings['result_limit'] + 2**16)
-    except BaseException as e:  # the worker was lost, or the caller interrupted the call (Ctrl-C) and the worker is in the middle of it
+    # the worker was lost, or the caller interrupted the call (Ctrl-C) and the worker is in the middle of it
+    except BaseException as e:
         self._forget(worker)
         if not isinstance(e, WorkerLost): raise
         return RunResult(False, killed_by='worker lost', limit=limit, duration=time.monotonic() - start,
@@ -1189,7 +1216,8 @@ def run(self: Sandbox,
 @patch
 async def arun(self: Sandbox, code: str, names=('ans',), timeout: float | None = None) -> RunResult:
     "`run`, awaitable"
-    import asyncio  # here, not at the top: every spawned child imports this module, and asyncio is a third of its import time
+    # here, not at the top: every spawned child imports this module, and asyncio is a third of its import time
+    import asyncio
     return await asyncio.to_thread(self.run, code, names, timeout)
 
 # %% ../nbs/02_sandbox.ipynb #5d9ebc9e
