@@ -76,7 +76,7 @@ def long_int(v: int) -> dict:
 
 # %% ../nbs/02_sandbox.ipynb #3502b0c7
 def to_data(v, depth: int = 0, repr_limit: int = 10_000):
-    "`v` as JSON-able data: tuples, sets, bytes and other dicts tagged; ints past `INT_BITS` and anything else as a repr"
+    "`v` as JSON-able data: tuples, sets, bytes, other dicts tagged; ints past `INT_BITS` and anything else as a repr"
     t = type(v)
     if v is None or t in (bool, float, str): return v
     if t is int: return v if v.bit_length() <= INT_BITS else long_int(v)
@@ -103,7 +103,7 @@ def from_data(obj: dict):
 
 # %% ../nbs/02_sandbox.ipynb #c1643c6f
 def check_depth(v, limit: int = MAX_DEPTH + 2):
-    "`v`, or ValueError if its lists, tuples, sets and dicts nest deeper than `limit` (walked level by level, not recursively)"
+    "`v`, or ValueError if its lists, tuples, sets and dicts nest deeper than `limit` (walked level by level)"
     level = [v]
     for _ in range(limit):
         level = [x for c in level if isinstance(c, (list, tuple, set, frozenset, dict))
@@ -128,7 +128,7 @@ class CappedWriter(io.TextIOBase):
 IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')
 
 def policy_import(allowed: frozenset):
-    "An `__import__` that refuses top-level modules outside `allowed` (and `IMPLEMENTATION_MODULES`) with a clear message (policy, not security)"
+    "An `__import__` refusing, clearly, modules outside `allowed` and `IMPLEMENTATION_MODULES` (policy only)"
     real = builtins.__import__
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
         top = name.split('.')[0]
@@ -257,7 +257,7 @@ def apply_landlock(scratch_root: str) -> str:
 
 # %% ../nbs/02_sandbox.ipynb #898249b8
 def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
-    "Set this process's rlimits (CPU seconds, address space, file size, open files, no core dumps); return those the platform refused"
+    "Set this process's rlimits (CPU, address space, file size, open files, no core); return those the platform refused"
     if resource is None: return ['all: this platform has no rlimits']
     refused = []
     for name, value in (('RLIMIT_CPU', (cpu_seconds, cpu_seconds + 1)), ('RLIMIT_AS', (memory_mb * 2**20,) * 2),
@@ -306,7 +306,7 @@ def _failed(e: BaseException) -> bytes:
 
 # %% ../nbs/02_sandbox.ipynb #5b09f3c1
 def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
-    "Set the rlimits, the timer and the seccomp `program` (if any) on this process, run the call `req`, and return its result frame"
+    "Set the rlimits, the timer and the seccomp `program` (if any) here, run the call `req`, return its result frame"
     try:
         if not settings['unsafe']:
             set_limits(settings['cpu_seconds'] or math.ceil(req['timeout']) + 1, settings['memory_mb'], settings['file_mb'])
@@ -324,7 +324,7 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
 def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
               status_fd: int | None = None,  # where a child that is the first of its PID namespace reports on the call's
               fork=os.fork):  # how that child forks the process that runs the call
-    "Get this forked child ready, wait for a call on `request_fd`, run it and write the result to `result_fd`; never returns"
+    "Get this forked child ready, run the call from `request_fd`, write its result to `result_fd`; never returns"
     try:
         # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
         os.setsid()
@@ -377,7 +377,7 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> 
 
 # %% ../nbs/02_sandbox.ipynb #34de7e8d
 def _read_in_thread(fd: int, deadline: float, limit: int) -> bytes | None:
-    "`read_frame` with a deadline where `select` cannot wait on a pipe: a thread blocks on the read, and ends when the writer is killed"
+    "`read_frame` with a deadline where `select` cannot wait on pipes: a thread blocks on the read till the writer dies"
     got = []
     def read():
         try: got.append(read_frame(fd, None, limit))
@@ -450,7 +450,7 @@ def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int
 
 # %% ../nbs/02_sandbox.ipynb #bc4369e1
 def run_call(child: Child, request: bytes, timeout: float, result_limit: int, meanwhile=None) -> tuple:
-    "Give `request` to `child` (forked or spawned), call `meanwhile()` (if given) while it runs, wait for its result, kill it; return the account, the child's frame (or None) and what `meanwhile` returned"
+    "Run `request` on `child`, and `meanwhile()` while it runs; kill it; return the account, its frame, `meanwhile`'s"
     start, data, why = time.monotonic(), None, None
     try: write_frame(child.request_fd, request)
     except OSError: pass  # the child is gone: its exit status says why
@@ -484,7 +484,7 @@ def _open_folder(name: str, fd: int) -> int:
 
 # %% ../nbs/02_sandbox.ipynb #04f2a062
 def empty_folder(path: str, keep=()):
-    "Remove all in the folder `path` but the folders in it named in `keep`, however deep, giving its owner back the rights to each folder first; OSError if something stays"
+    "Empty the folder `path` (but its folders named in `keep`), however deep, whatever rights were taken, or OSError"
     if not os.path.islink(path): os.chmod(path, 0o700)
     # `below`: the folders from `path` down to the one open as `fd`
     fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []
@@ -515,7 +515,7 @@ def remove_tree(path: str):
 
 # %% ../nbs/02_sandbox.ipynb #735cf3c6
 def clean_up(child: Child, root: str, folders: list, children: int | None = None, keep=()):
-    "Reap `child` and what it left (`kill_strays`, where `children` is open); empty `root` and its `folders`; OSError if that fails"
+    "Reap `child` and what it left (`kill_strays`, if `children`); empty `root` and its `folders`, or OSError"
     try: os.waitpid(child.pid, 0)
     except ChildProcessError: pass  # reaped already, when it died without a result
     if children is not None: kill_strays(children, keep)
@@ -617,7 +617,7 @@ def enter_pid_namespace() -> int:
 
 # %% ../nbs/02_sandbox.ipynb #c43e74ea
 def stand_in_as_init(fork):
-    "In a call's child that is the init of its PID namespace: fork (with `fork`) the process that runs the call and return in it; in the init, report how it ended on descriptor 5 and exit"
+    "As the init of a call's PID namespace: fork the call's process (return in it); report how it ended on fd 5, exit"
     if (pid := fork()) == 0: os.close(5); return
     os.close(3)  # 4, the result pipe, stays open until the report is written: the worker reads that after the result
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -648,7 +648,7 @@ def _tcp_refused(program: bytes) -> bool:
 
 # %% ../nbs/02_sandbox.ipynb #5b2a3ef8
 def _kill_route(report: dict) -> tuple:
-    "Enter a PID namespace where one may be made, else become a subreaper: (the namespace's descriptor, the children's list)"
+    "Enter a PID namespace if one may be made, else be a subreaper: (the namespace's descriptor, the children's list)"
     if not report['unprivileged']:
         report['why'].setdefault('pid_namespace', 'needs the privilege drop')
         return None, open_children()
@@ -790,7 +790,7 @@ class _Worker:
         return answer
 
     def kill(self):
-        "Ask the worker to stop (it removes its scratch root), kill it and what it started if it does not within a second"
+        "Ask the worker to stop (it empties its scratch root); kill it and what it started if not stopped in a second"
         try: self.proc.stdin.close()
         except OSError: pass
         try: self.proc.wait(1)
@@ -813,7 +813,7 @@ def _alive(pid: int) -> bool:
 # %% ../nbs/02_sandbox.ipynb #b9632cbb
 @cache
 def remove_stale_roots(folder: str) -> list:
-    "Remove the scratch roots in `folder` of this user's workers that are no longer alive (once per folder and process); return their paths"
+    "Remove (once per folder and process) the roots in `folder` of this user's dead workers; return their paths"
     # a root's workers hand their roots to `nobody`
     stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())
     with os.scandir(folder) as entries:
@@ -829,7 +829,7 @@ def remove_stale_roots(folder: str) -> list:
 
 # %% ../nbs/02_sandbox.ipynb #7d14a923
 def serve_spawned():
-    "A spawned child's life: say it is ready, take one request (the sandbox's settings and a call) on stdin, answer it on stdout"
+    "A spawned child's life: say it is ready, take one request (settings and a call) on stdin, answer it on stdout"
     inp, out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2): os.dup2(devnull, fd)
@@ -882,7 +882,7 @@ def _kernel32():
 
 # %% ../nbs/02_sandbox.ipynb #a85699ac
 def windows_job(pid: int, memory_mb: int) -> int:
-    "A new Job Object holding process `pid`: at most `memory_mb` MiB committed, no other process, killed when the job is closed"
+    "A new Job Object holding process `pid`: at most `memory_mb` MiB committed, no other process, killed when closed"
     k32 = _kernel32()
     job = k32.CreateJobObjectW(None, None)
     if not job: raise ctypes.WinError(ctypes.get_last_error())
@@ -929,7 +929,7 @@ class Spawned:
             raise WorkerLost(f'the spawned interpreter did not start ({e})') from e
 
     def kill(self):
-        "Kill the child: its Job Object (Windows), else its process group, unless it was reaped (its pid may be another's by now)"
+        "Kill the child: its Job Object (Windows), else its process group, unless reaped (its pid may be another's now)"
         if self.job: close_job(self.job)
         elif self.proc.returncode is not None: return
         elif os.name == 'nt': self.proc.kill()
@@ -1014,7 +1014,7 @@ def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this 
 
 # %% ../nbs/02_sandbox.ipynb #9e18c3e0
 class Sandbox:
-    "Run untrusted Python in confined child processes: forked from a small pool of long-lived workers, or spawned per call"
+    "Run untrusted Python in confined child processes: forked from a pool of long-lived workers, or spawned per call"
     def __init__(self,
                  timeout: float = 5.0,  # wall-clock seconds per call, above 0 and at most `MAX_TIMEOUT` (a day)
                  cpu_seconds: int | None = None,  # CPU seconds per call (None: the timeout, rounded up, plus one)
@@ -1153,7 +1153,7 @@ def _probe_spawned(self: Sandbox) -> Isolation:
 # %% ../nbs/02_sandbox.ipynb #65c6a018
 @patch
 def _probed(self: Sandbox) -> Isolation:
-    "The spawn route's `Isolation`, probed on first use, with the one-time warning pointed at the caller of `run` or `isolation`"
+    "The spawn route's `Isolation`, probed on first use; the one-time warning points at the caller"
     with self._probing:
         if self._isolation is None:
             self._isolation = self._probe_spawned()
@@ -1163,7 +1163,7 @@ def _probed(self: Sandbox) -> Isolation:
 # %% ../nbs/02_sandbox.ipynb #8b5f3e62
 @patch
 def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
-    "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it); `WorkerLost` if it did not start"
+    "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it)"
     if hasattr(os, 'fork'):  # a worker for this call alone, with every layer of the fork route
         worker = self._new_worker()
         try: account, data = worker.ask(request, time.monotonic() + limit + 30, frames=2, limit=self.settings['result_limit'] + 2**16)
