@@ -7,19 +7,20 @@ Docs: https://latm-dev.github.io/latm/sandbox.html.md"""
 # %% auto #0
 __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CALLS', 'ALLOWED_IOCTLS', 'ALLOWED_FCNTLS',
            'ALLOWED_PRCTLS', 'PID_MARK', 'LIBC', 'C_FORK', 'SELECTABLE_PIPES', 'GRACE', 'STREAMING', 'NOBODY',
-           'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS', 'JOB_LIMITS', 'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS',
-           'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr', 'CodeError', 'RunResult', 'long_int', 'to_data', 'from_data',
-           'check_depth', 'CappedWriter', 'policy_import', 'Timeout', 'describe_error', 'run_code', 'seccomp_program',
-           'load_seccomp', 'readable_paths', 'apply_landlock', 'set_limits', 'probe_limits', 'start_timer',
-           'answer_request', 'run_child', 'write_frame', 'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child',
-           'run_call', 'exit_reason', 'call_account', 'empty_folder', 'remove_tree', 'clean_up', 'open_children',
-           'kill_strays', 'capabilities', 'empty_bounding_set', 'drop_privileges', 'in_child', 'probe_layers',
-           'serve_call', 'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots',
-           'serve_spawned', 'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start',
-           'Sandbox']
+           'CLONE_NEWUSER', 'CLONE_NEWPID', 'KEPT_CAPS', 'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS', 'JOB_LIMITS',
+           'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS', 'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr', 'CodeError',
+           'RunResult', 'long_int', 'to_data', 'from_data', 'check_depth', 'CappedWriter', 'policy_import', 'Timeout',
+           'describe_error', 'run_code', 'seccomp_program', 'load_seccomp', 'readable_paths', 'apply_landlock',
+           'set_limits', 'probe_limits', 'start_timer', 'answer_request', 'run_child', 'write_frame', 'read_frame',
+           'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call', 'exit_reason', 'call_account', 'empty_folder',
+           'remove_tree', 'clean_up', 'open_children', 'kill_strays', 'capabilities', 'empty_bounding_set',
+           'drop_privileges', 'enter_pid_namespace', 'stand_in_as_init', 'in_child', 'probe_layers', 'serve_call',
+           'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned',
+           'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
-import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal, socket, struct
+import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal
+import socket, struct
 import subprocess, sys, sysconfig, tempfile, threading, time, traceback, warnings, weakref
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,10 +34,12 @@ except ImportError: resource = None
 class SandboxError(LatmError):
     "The sandbox itself could not run code"
 
+# %% ../nbs/02_sandbox.ipynb #d0b54283
 class Repr(str):
     "The repr of a value that is not plain data, standing in for it"
     def __repr__(self): return str(self)
 
+# %% ../nbs/02_sandbox.ipynb #e94ac4df
 @dataclass
 class CodeError:
     "An exception raised by sandboxed code"
@@ -45,6 +48,7 @@ class CodeError:
     lineno: int | None = None  # line in the submitted code where it was raised
     traceback: str = ''
 
+# %% ../nbs/02_sandbox.ipynb #cab62b5c
 @dataclass
 class RunResult:
     "What running code in the sandbox produced"
@@ -62,15 +66,17 @@ class RunResult:
 
 # %% ../nbs/02_sandbox.ipynb #196b5b3a
 TAG = '__latm__'  # the key that marks a value JSON has no type for
-INT_BITS = 14_000  # the longest int brought back as a number: about 4,214 digits, within the 4,300 Python converts to or from text
+# the longest int brought back as a number: about 4,214 digits, within the 4,300 Python converts to or from text
+INT_BITS = 14_000
 MAX_DEPTH = 100  # the deepest nesting brought back; what lies deeper comes back as its repr
 
 def long_int(v: int) -> dict:
     "The stand-in for an int too long to bring back, with its size (its digits would cost latm time to convert)"
     return {TAG: 'repr', 'text': f'<an int of {v.bit_length():,} bits (about {int(v.bit_length() * math.log10(2)) + 1:,} digits): too long to bring back>'}
 
+# %% ../nbs/02_sandbox.ipynb #3502b0c7
 def to_data(v, depth: int = 0, repr_limit: int = 10_000):
-    "`v` as JSON-able data: tuples, sets, bytes and other dicts tagged; ints past `INT_BITS` and anything else as a repr"
+    "`v` as JSON-able data: tuples, sets, bytes, other dicts tagged; ints past `INT_BITS` and anything else as a repr"
     t = type(v)
     if v is None or t in (bool, float, str): return v
     if t is int: return v if v.bit_length() <= INT_BITS else long_int(v)
@@ -95,8 +101,9 @@ def from_data(obj: dict):
     if kind == 'bytes': return bytes.fromhex(obj['hex'])
     return Repr(obj.get('text', ''))
 
+# %% ../nbs/02_sandbox.ipynb #c1643c6f
 def check_depth(v, limit: int = MAX_DEPTH + 2):
-    "`v`, or ValueError if its lists, tuples, sets and dicts nest deeper than `limit` (walked level by level, not recursively)"
+    "`v`, or ValueError if its lists, tuples, sets and dicts nest deeper than `limit` (walked level by level)"
     level = [v]
     for _ in range(limit):
         level = [x for c in level if isinstance(c, (list, tuple, set, frozenset, dict))
@@ -116,10 +123,12 @@ class CappedWriter(io.TextIOBase):
     def getvalue(self) -> str:
         return ''.join(self.parts) + (f'\n[latm: {self.dropped:,} more characters not kept]' if self.dropped else '')
 
-IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')  # what allowed modules import lazily, from C, on the code's behalf
+# %% ../nbs/02_sandbox.ipynb #06443085
+# what allowed modules import lazily, from C, on the code's behalf
+IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')
 
 def policy_import(allowed: frozenset):
-    "An `__import__` that refuses top-level modules outside `allowed` (and `IMPLEMENTATION_MODULES`) with a clear message (policy, not security)"
+    "An `__import__` refusing, clearly, modules outside `allowed` and `IMPLEMENTATION_MODULES` (policy only)"
     real = builtins.__import__
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
         top = name.split('.')[0]
@@ -132,6 +141,7 @@ def policy_import(allowed: frozenset):
 class Timeout(BaseException):
     "Raised in the child when its wall-clock time is up"
 
+# %% ../nbs/02_sandbox.ipynb #3d6833e4
 def describe_error(e: BaseException) -> dict:
     "Type, message, line in `<code>` and traceback of `e`, with the sandbox's own frames left out"
     tb = e.__traceback__
@@ -142,6 +152,7 @@ def describe_error(e: BaseException) -> dict:
     except BaseException: message, text = f'<{type(e).__name__} whose message raised>', ''
     return dict(type=type(e).__name__, message=message[:2_000], lineno=lines[-1] if lines else None, traceback=text[-20_000:])
 
+# %% ../nbs/02_sandbox.ipynb #b3ae9d43
 def run_code(code: str, names: list, allowed: list | None, output_limit: int) -> dict:
     "Run `code` in a fresh namespace here; return its outcome as JSON-able data"
     out, err = CappedWriter(output_limit), CappedWriter(output_limit)
@@ -209,9 +220,12 @@ def seccomp_program(folder: str | None = None) -> bytes:  # where the compiler m
         return file.read()
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e21
-LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == 'linux' else None  # the C library, opened once in the worker rather than in every child
-C_FORK = ctypes.PyDLL(None, use_errno=True).fork if LIBC else None  # the C library's fork, called with the GIL held (see the worker)
-if LIBC: LIBC.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong)  # declared once: each child's call converts less
+# the C library, opened once in the worker rather than in every child
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == 'linux' else None
+# the C library's fork, called with the GIL held (see the worker)
+C_FORK = ctypes.PyDLL(None, use_errno=True).fork if LIBC else None
+# declared once: each child's call converts less
+if LIBC: LIBC.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong)
 
 class _SockFprog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_char_p)]
 
@@ -222,7 +236,8 @@ def load_seccomp(program: bytes):
         if struct.unpack_from('=I', code, at)[0] == PID_MARK: struct.pack_into('=I', code, at, os.getpid())
     prctl = LIBC.prctl
     prog = _SockFprog(len(code) // 8, bytes(code))
-    if prctl(38, 1, 0, 0, 0) or prctl(22, 2, ctypes.byref(prog), 0, 0):  # PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP with a filter
+    # PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP with a filter
+    if prctl(38, 1, 0, 0, 0) or prctl(22, 2, ctypes.byref(prog), 0, 0):
         raise OSError(ctypes.get_errno(), 'loading the seccomp filter failed')
 
 # %% ../nbs/02_sandbox.ipynb #009fd24d
@@ -232,6 +247,7 @@ def readable_paths() -> list:
     paths |= {'/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/share/zoneinfo'}
     return sorted(p for p in paths if p and os.path.isdir(p))
 
+# %% ../nbs/02_sandbox.ipynb #026b8966
 def apply_landlock(scratch_root: str) -> str:
     "Confine this process and its future children with Landlock; return the ABI version applied"
     import py_landlock
@@ -239,20 +255,24 @@ def apply_landlock(scratch_root: str) -> str:
     rules.apply()
     return f'ABI {rules.abi_version}'
 
+# %% ../nbs/02_sandbox.ipynb #898249b8
 def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
-    "Set this process's rlimits (CPU seconds, address space, file size, open files, no core dumps); return those the platform refused"
+    "Set this process's rlimits (CPU, address space, file size, open files, no core); return those the platform refused"
     if resource is None: return ['all: this platform has no rlimits']
     refused = []
     for name, value in (('RLIMIT_CPU', (cpu_seconds, cpu_seconds + 1)), ('RLIMIT_AS', (memory_mb * 2**20,) * 2),
                         ('RLIMIT_FSIZE', (file_mb * 2**20,) * 2), ('RLIMIT_NOFILE', (256, 256)), ('RLIMIT_CORE', (0, 0))):
         try: resource.setrlimit(getattr(resource, name), value)
-        except (AttributeError, ValueError, OSError): refused.append(name)  # macOS 12 and later refuse RLIMIT_AS (EINVAL)
+        # macOS 12 and later refuse RLIMIT_AS (EINVAL)
+        except (AttributeError, ValueError, OSError): refused.append(name)
     return refused
 
+# %% ../nbs/02_sandbox.ipynb #64dc9f66
 def probe_limits(settings: dict) -> dict:
     "Set the limits in this (throw-away) process, then check that memory past `memory_mb` is refused; report both"
     refused = set_limits(60, settings['memory_mb'], settings['file_mb'])
-    try: bytes((settings['memory_mb'] + 64) * 2**20)  # zeroed pages from calloc, never touched (a bytearray would be): cheap where no limit holds
+    # zeroed pages from calloc, never touched (a bytearray would be): cheap where no limit holds
+    try: bytes((settings['memory_mb'] + 64) * 2**20)
     except MemoryError: held = True
     else: held = False
     why = {'rlimits': f'refused: {", ".join(refused)}'} if refused else {}
@@ -262,6 +282,7 @@ def probe_limits(settings: dict) -> dict:
 # %% ../nbs/02_sandbox.ipynb #9400fd38
 def _interrupt(signum, frame): raise Timeout('the code ran past its time limit')
 
+# %% ../nbs/02_sandbox.ipynb #09147d6b
 def _thread_timer(seconds: float):
     "`start_timer` where there is no interval timer (Windows): a thread makes the main thread handle a simulated SIGINT"
     signal.signal(signal.SIGINT, _interrupt)
@@ -270,6 +291,7 @@ def _thread_timer(seconds: float):
     timer.start()
     return timer.cancel
 
+# %% ../nbs/02_sandbox.ipynb #dfece406
 def start_timer(seconds: float):
     "Raise `Timeout` in this process's main thread after `seconds`; return the function that stops the timer"
     if not hasattr(signal, 'setitimer'): return _thread_timer(seconds)
@@ -277,12 +299,14 @@ def start_timer(seconds: float):
     signal.setitimer(signal.ITIMER_REAL, seconds)
     return lambda: signal.setitimer(signal.ITIMER_REAL, 0)
 
+# %% ../nbs/02_sandbox.ipynb #28df03d7
 def _failed(e: BaseException) -> bytes:
     "The result frame for a call the sandbox itself could not run"
     return json.dumps(dict(ok=False, error=dict(type='SandboxError', message=f'the sandbox could not run the code: {e!r}'))).encode()
 
+# %% ../nbs/02_sandbox.ipynb #5b09f3c1
 def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
-    "Set the rlimits, the timer and the seccomp `program` (if any) on this process, run the call `req`, and return its result frame"
+    "Set the rlimits, the timer and the seccomp `program` (if any) here, run the call `req`, return its result frame"
     try:
         if not settings['unsafe']:
             set_limits(settings['cpu_seconds'] or math.ceil(req['timeout']) + 1, settings['memory_mb'], settings['file_mb'])
@@ -293,20 +317,30 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
         return json.dumps(result).encode()
     except Timeout as e:  # the timer went off after the code, while its result was being made
         return json.dumps(dict(ok=False, timed_out=True, error=dict(type='Timeout', message=str(e)))).encode()
-    except BaseException as e: return _failed(e)  # the limits could not be set, or the result could not be encoded: say so
+    # the limits could not be set, or the result could not be encoded: say so
+    except BaseException as e: return _failed(e)
 
-def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int):
-    "Get this forked child ready, wait for a call on `request_fd`, run it and write the result to `result_fd`; never returns"
+# %% ../nbs/02_sandbox.ipynb #12024b88
+def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
+              status_fd: int | None = None,  # where a child that is the first of its PID namespace reports on the call's
+              fork=os.fork):  # how that child forks the process that runs the call
+    "Get this forked child ready, run the call from `request_fd`, write its result to `result_fd`; never returns"
     try:
-        os.setsid()  # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
+        # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
+        os.setsid()
         if sys.platform == 'linux': LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         for fd in (0, 1, 2): os.dup2(devnull, fd)
         os.dup2(request_fd, 3); os.dup2(result_fd, 4)  # the worker's own descriptors are below both
-        os.closerange(5, 1 << 16)
+        if status_fd is not None: os.dup2(status_fd, 5)
+        os.closerange(5 if status_fd is None else 6, 1 << 16)
+        if not settings['unsafe'] and LIBC and capabilities():  # the two a worker keeps for PID namespaces: gone
+            empty_bounding_set(); capabilities(keep=0)
+        if status_fd is not None: stand_in_as_init(fork)  # returns in the process that runs the call
         os.chdir(scratch)
         os.environ['TMPDIR'] = tempfile.tempdir = scratch
         random.seed()  # its own random state: a bare fork runs no after-fork hook to reseed it
-        if not select.select([3], [], [], 0)[0]: run_code('ans = [1]\nans', ['ans'], None, 100)  # warm up, unless the call is here
+        # warm up, unless the call is here
+        if not select.select([3], [], [], 0)[0]: run_code('ans = [1]\nans', ['ans'], None, 100)
         data = answer_request(settings, json.loads(read_frame(3)), program)
     except BaseException as e: data = _failed(e)  # the child's own set-up failed
     try: write_frame(4, data)
@@ -318,6 +352,7 @@ def write_frame(fd: int, *parts: bytes):
     view = memoryview(b''.join(struct.pack('>I', len(p)) + p for p in parts))
     while view: view = view[os.write(fd, view):]
 
+# %% ../nbs/02_sandbox.ipynb #e995af6e
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
     "`n` bytes from `fd`, or None at end of stream; TimeoutError past `deadline` (a `time.monotonic()`)"
     parts, left = [], n
@@ -329,6 +364,7 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
         parts.append(chunk); left -= len(chunk)
     return b''.join(parts)
 
+# %% ../nbs/02_sandbox.ipynb #37ef01bf
 SELECTABLE_PIPES = os.name == 'posix'  # `select` waits on pipes; on Windows it takes only sockets
 
 def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> bytes | None:
@@ -339,8 +375,9 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> 
     if (size := struct.unpack('>I', head)[0]) > limit: raise ValueError(f'a result of {size:,} bytes is over the limit of {limit:,}')
     return _read_exact(fd, size, deadline)
 
+# %% ../nbs/02_sandbox.ipynb #34de7e8d
 def _read_in_thread(fd: int, deadline: float, limit: int) -> bytes | None:
-    "`read_frame` with a deadline where `select` cannot wait on a pipe: a thread blocks on the read, and ends when the writer is killed"
+    "`read_frame` with a deadline where `select` cannot wait on pipes: a thread blocks on the read till the writer dies"
     got = []
     def read():
         try: got.append(read_frame(fd, None, limit))
@@ -364,42 +401,56 @@ class Child:
     request_fd: int
     result_fd: int
     scratch: str
+    status_fd: int | None = None  # where the first process of the call's PID namespace reports on the call's
     def kill(self):
         "Kill the child (by its pid, which cannot be another's before it is reaped) and its process group"
         for kill in (os.kill, os.killpg):
             try: kill(self.pid, signal.SIGKILL)
             except OSError: pass
     def exit_code(self) -> int:
-        "Wait for the child to end; its exit code (negative: the signal that ended it)"
-        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        "Wait for the child to end; the exit code (negative: the signal that ended it) of the process that ran the call"
+        code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        told = b'' if self.status_fd is None else os.read(self.status_fd, 4)
+        return struct.unpack('>i', told)[0] if len(told) == 4 else code
     def close(self):
         "Close the worker's ends of the child's pipes"
-        os.close(self.request_fd); os.close(self.result_fd)
+        for fd in (self.request_fd, self.result_fd, self.status_fd):
+            if fd is not None: os.close(fd)
 
+# %% ../nbs/02_sandbox.ipynb #848261ca
 def bare_fork() -> int:
     "The C library's `fork`, without Python's after-fork work: only for a process with one thread"
     pid = C_FORK()
     if pid < 0: raise OSError(ctypes.get_errno(), 'fork failed')
     return pid
 
+# %% ../nbs/02_sandbox.ipynb #e0d42350
 def pick_fork():
     "`bare_fork` where this process has one thread (counted in /proc), else `os.fork`"
     try: alone = len(os.listdir('/proc/self/task')) == 1
     except OSError: alone = False
     return bare_fork if alone else os.fork
 
-def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int, fork=os.fork) -> Child:
+# %% ../nbs/02_sandbox.ipynb #66d0c637
+def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int, fork=os.fork,
+               pid_ns: int | None = None) -> Child:  # the worker's own PID namespace, to put the child in a new one
     "Fork (with `fork`) a child that gets ready and waits for its call, with `scratch` as its folder"
     (request_r, request_w), (result_r, result_w) = os.pipe(), os.pipe()
+    status_r, status_w = os.pipe() if pid_ns is not None else (None, None)
+    if pid_ns is not None and LIBC.unshare(CLONE_NEWPID): raise OSError(ctypes.get_errno(), 'no PID namespace')
     pid = fork()
     if pid == 0:
         os.close(request_w); os.close(result_r)
-        run_child(settings, request_r, result_w, scratch, program, devnull)
+        run_child(settings, request_r, result_w, scratch, program, devnull, status_w, fork)
+    if pid_ns is not None:  # the worker's next child goes in a namespace of its own again
+        if LIBC.setns(pid_ns, CLONE_NEWPID): raise OSError(ctypes.get_errno(), 'setns failed')
+        os.close(status_w)
     os.close(request_r); os.close(result_w)
-    return Child(pid, request_w, result_r, scratch)
+    return Child(pid, request_w, result_r, scratch, status_r)
 
+# %% ../nbs/02_sandbox.ipynb #bc4369e1
 def run_call(child: Child, request: bytes, timeout: float, result_limit: int, meanwhile=None) -> tuple:
-    "Give `request` to `child` (forked or spawned), call `meanwhile()` (if given) while it runs, wait for its result, kill it; return the account, the child's frame (or None) and what `meanwhile` returned"
+    "Run `request` on `child`, and `meanwhile()` while it runs; kill it; return the account, its frame, `meanwhile`'s"
     start, data, why = time.monotonic(), None, None
     try: write_frame(child.request_fd, request)
     except OSError: pass  # the child is gone: its exit status says why
@@ -414,24 +465,29 @@ def run_call(child: Child, request: bytes, timeout: float, result_limit: int, me
     child.close()
     return call_account(why, duration), data, spare
 
+# %% ../nbs/02_sandbox.ipynb #98be5ed6
 def exit_reason(code: int) -> str:
     "What ended a process with exit code `code` (negative: the signal that killed it)"
     return _SIGNAL_NAMES.get(-code, signal.Signals(-code).name) if code < 0 else f'exit status {code}'
 
+# %% ../nbs/02_sandbox.ipynb #043b8f00
 def call_account(why: str | None, duration: float) -> dict:
     "The sandbox's account of a call: what ended it (if anything did), whether that was a time limit, how long it took"
     return dict(killed_by=why, timed_out=why in ('timeout', 'SIGXCPU (the CPU-time limit)'), duration=duration)
 
+# %% ../nbs/02_sandbox.ipynb #97a13c89
 def _open_folder(name: str, fd: int) -> int:
     "Open the folder `name` in the folder open as `fd`, and close `fd`"
     inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
     os.close(fd)
     return inner
 
+# %% ../nbs/02_sandbox.ipynb #04f2a062
 def empty_folder(path: str, keep=()):
-    "Remove all in the folder `path` but the folders in it named in `keep`, however deep, giving its owner back the rights to each folder first; OSError if something stays"
+    "Empty the folder `path` (but its folders named in `keep`), however deep, whatever rights were taken, or OSError"
     if not os.path.islink(path): os.chmod(path, 0o700)
-    fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []  # `below`: the folders from `path` down to the one open as `fd`
+    # `below`: the folders from `path` down to the one open as `fd`
+    fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []
     try:
         while True:
             inner = None
@@ -449,6 +505,7 @@ def empty_folder(path: str, keep=()):
             else: return
     finally: os.close(fd)
 
+# %% ../nbs/02_sandbox.ipynb #60b8cfd0
 def remove_tree(path: str):
     "Remove the folder `path` and all in it, as far as its owner can"
     try:
@@ -456,8 +513,9 @@ def remove_tree(path: str):
         shutil.rmtree(path)
     except (OSError, RecursionError): pass  # what its owner cannot remove stays
 
+# %% ../nbs/02_sandbox.ipynb #735cf3c6
 def clean_up(child: Child, root: str, folders: list, children: int | None = None, keep=()):
-    "Reap `child` and what it left (`kill_strays`, where `children` is open); empty `root` and its `folders`; OSError if that fails"
+    "Reap `child` and what it left (`kill_strays`, if `children`); empty `root` and its `folders`, or OSError"
     try: os.waitpid(child.pid, 0)
     except ChildProcessError: pass  # reaped already, when it died without a result
     if children is not None: kill_strays(children, keep)
@@ -484,15 +542,21 @@ def kill_strays(children: int, keep=()):
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e02
 class _CapHeader(ctypes.Structure): _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+# %% ../nbs/02_sandbox.ipynb #93c2be4a
 class _CapData(ctypes.Structure): _fields_ = [(name, ctypes.c_uint32) for name in ('effective', 'permitted', 'inheritable')]
 
-def capabilities(clear: bool = False) -> int:
-    "This process's effective, permitted and inheritable capabilities as one number (0: none); with `clear`, none after"
+# %% ../nbs/02_sandbox.ipynb #45467d82
+def capabilities(keep: int | None = None) -> int:
+    "This process's effective, permitted and inheritable capabilities as one number (0: none); with `keep`, only those"
     header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
-    if (LIBC.capset if clear else LIBC.capget)(ctypes.byref(header), data):
-        raise OSError(ctypes.get_errno(), 'capget or capset failed')
+    if keep is not None:  # effective and permitted: the bits of `keep`; inheritable: none
+        for i, d in enumerate(data): d.effective = d.permitted = keep >> 32 * i & 0xFFFFFFFF
+        if LIBC.capset(ctypes.byref(header), data): raise OSError(ctypes.get_errno(), 'capset failed')
+    if LIBC.capget(ctypes.byref(header), data): raise OSError(ctypes.get_errno(), 'capget failed')
     return sum((d.effective | d.permitted | d.inheritable) << 32 * i for i, d in enumerate(data))
 
+# %% ../nbs/02_sandbox.ipynb #c4ead46c
 def empty_bounding_set() -> int:
     "Drop every capability this kernel knows from this process's bounding set; return how many it knows"
     cap = 0
@@ -501,6 +565,7 @@ def empty_bounding_set() -> int:
         raise OSError(ctypes.get_errno(), 'the bounding set could not be emptied')
     return cap
 
+# %% ../nbs/02_sandbox.ipynb #47f79454
 def _own_user_namespace():
     "Enter a new user namespace as the same user and group, where this process may empty its bounding set"
     uid, gid = os.getuid(), os.getgid()
@@ -523,10 +588,41 @@ def drop_privileges(root: str) -> str:
     else:
         try: _own_user_namespace(); empty_bounding_set(); how = 'bounding set empty (in a user namespace)'
         except OSError as e: how = f'bounding set kept: {e.strerror or e}'  # no capability to use, but the set stays
-        capabilities(clear=True)
+        capabilities(keep=0)
     if LIBC.prctl(38, 1, 0, 0, 0): raise OSError(ctypes.get_errno(), 'PR_SET_NO_NEW_PRIVS failed')
     if capabilities() or os.geteuid() == 0: raise OSError(errno.EPERM, 'capabilities are left')
     return how
+
+# %% ../nbs/02_sandbox.ipynb #2ad717c0
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+# CAP_SYS_ADMIN (a PID namespace per child) and CAP_SETPCAP (a child empties its bounding set)
+KEPT_CAPS = 1 << 21 | 1 << 8
+
+def enter_pid_namespace() -> int:
+    "Go on as the init of a new PID namespace, in a user namespace of this process's own; return its descriptor"
+    dumpable = LIBC.prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE: a process that left uid 0 cannot write its own /proc files
+    LIBC.prctl(4, 1, 0, 0, 0)
+    try: _own_user_namespace()
+    finally: LIBC.prctl(4, dumpable, 0, 0, 0)
+    if LIBC.unshare(CLONE_NEWPID):
+        error = ctypes.get_errno()
+        empty_bounding_set(); capabilities(keep=0)  # what the user namespace gave, given back
+        raise OSError(error, 'no PID namespace may be made')
+    capabilities(keep=KEPT_CAPS)
+    if pid := os.fork():  # this process only waits for the namespace's init, and ends with it
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        os._exit(code if code >= 0 else 128 - code)
+    LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: it dies with the process latm started
+    return os.open('/proc/self/ns/pid', os.O_RDONLY)
+
+# %% ../nbs/02_sandbox.ipynb #c43e74ea
+def stand_in_as_init(fork):
+    "As the init of a call's PID namespace: fork the call's process (return in it); report how it ended on fd 5, exit"
+    if (pid := fork()) == 0: os.close(5); return
+    os.close(3)  # 4, the result pipe, stays open until the report is written: the worker reads that after the result
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    os.write(5, struct.pack('>i', code))
+    os._exit(0)
 
 # %% ../nbs/02_sandbox.ipynb #e0b37b10
 def in_child(fn):
@@ -542,6 +638,7 @@ def in_child(fn):
     os.close(r); os.waitpid(pid, 0)
     return None if data is None else json.loads(data)
 
+# %% ../nbs/02_sandbox.ipynb #4179fc34
 def _tcp_refused(program: bytes) -> bool:
     "Load `program` and see whether it refuses a TCP socket"
     load_seccomp(program)
@@ -549,15 +646,30 @@ def _tcp_refused(program: bytes) -> bool:
     except PermissionError: return True
     return False
 
+# %% ../nbs/02_sandbox.ipynb #5b2a3ef8
+def _kill_route(report: dict) -> tuple:
+    "Enter a PID namespace if one may be made, else be a subreaper: (the namespace's descriptor, the children's list)"
+    if not report['unprivileged']:
+        report['why'].setdefault('pid_namespace', 'needs the privilege drop')
+        return None, open_children()
+    try: pid_ns, report['pid_namespace'] = enter_pid_namespace(), True
+    except OSError as e:
+        report['why']['pid_namespace'] = f'{e.strerror or e}: what a call leaves is tracked by pid and killed'
+        return None, open_children()
+    return pid_ns, None
+
+# %% ../nbs/02_sandbox.ipynb #3f803f38
 def probe_layers(settings: dict, root: str) -> tuple:
-    "Set up the layers this platform has; return the compiled seccomp program (or None) and a report"
-    layers = ('unprivileged', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
+    "Set up the layers this platform has; return the compiled seccomp program (or None), a report and `_kill_route`'s"
+    layers = ('unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
     report = dict(process=True, **dict.fromkeys(layers, False), why={}, root=root)
     if settings['unsafe']: report['why'] = dict.fromkeys(layers, 'unsafe=True')
     program = None
     if not settings['unsafe']:
         try: report['why']['privileges'], report['unprivileged'] = drop_privileges(root), True
         except Exception as e: report['why']['unprivileged'] = f'{type(e).__name__}: {e}'
+    route = _kill_route(report)  # before Landlock, which hides /proc
+    if not settings['unsafe']:
         limits = in_child(lambda: probe_limits(settings)) or dict(why=dict(rlimits='the probe failed'))
         report['why'].update(limits.pop('why'))
         report.update(limits)
@@ -568,7 +680,9 @@ def probe_layers(settings: dict, root: str) -> tuple:
         except Exception as e: program, report['why']['seccomp'] = None, f'{type(e).__name__}: {e}'
         try: report['why']['landlock_abi'], report['landlock'] = apply_landlock(root), True
         except Exception as e: report['why']['landlock'] = f'{type(e).__name__}: {e}'
-    return program, report
+    if route[0] is not None:  # where seccomp lets no call fork, a namespace per call would cost a fork and add nothing
+        report['why']['pid_namespace'] = 'one per worker' if program else 'one per call'
+    return program, report, *route
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e23
 PRELOADED = ('ctypes.util', 'pyseccomp', 'py_landlock', *(f'encodings.{name}' for name in (
@@ -587,6 +701,7 @@ def serve_call(inp: int, out: int, child: Child, settings: dict, answered: float
     write_frame(out, json.dumps(account).encode(), data or b'')
     return spare  # the next call's child, if it was forked meanwhile
 
+# %% ../nbs/02_sandbox.ipynb #e42ec102
 def serve():
     "The worker's main loop: settings in, a report out, then one call per frame on stdin"
     inp, out = os.dup(0), os.dup(1)
@@ -597,17 +712,19 @@ def serve():
         try: __import__(name)
         except Exception: pass
     root = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-')
-    fork, children = pick_fork(), open_children()  # before Landlock, which hides /proc
+    fork = pick_fork()  # before Landlock, which hides /proc
     try:
-        program, report = probe_layers(settings, root)
+        program, report, pid_ns, children = probe_layers(settings, root)
+        call_ns = None if program else pid_ns  # a namespace per call where a call can fork (see `probe_layers`)
         write_frame(out, json.dumps(report).encode())
         gc.freeze()  # the worker's objects are never walked by a collection in a child, so they are not copied into it
         folders = [os.path.join(root, name) for name in 'ab']  # two scratch folders, used in turn
         for folder in folders: os.mkdir(folder)
-        child, answered = fork_child(settings, folders[0], program, devnull, fork), 0.0
+        child, answered = fork_child(settings, folders[0], program, devnull, fork, call_ns), 0.0
         other = lambda: folders[child.scratch == folders[0]]  # the folder `child` is not in
-        fork_next = lambda: fork_child(settings, other(), program, devnull, fork)
-        while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:  # the call gone with it
+        fork_next = lambda: fork_child(settings, other(), program, devnull, fork, call_ns)
+        # the call gone with it
+        while (spare := serve_call(inp, out, child, settings, answered, fork_next)) is not False:
             answered = time.monotonic()
             try: clean_up(child, root, folders, children, keep={spare.pid} if spare else ())
             except OSError: return  # the code left what cannot be removed even so: the worker ends, latm replaces it
@@ -615,7 +732,8 @@ def serve():
     finally: remove_tree(root)  # all in it; the root itself only where Landlock is off (latm removes it)
 
 # %% ../nbs/02_sandbox.ipynb #fda89e12
-BWRAP_ARGS = ('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-all', '--die-with-parent', '--new-session')
+BWRAP_ARGS = ('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-all',
+              '--die-with-parent', '--new-session')
 
 @cache
 def bwrap_prefix() -> tuple:
@@ -634,16 +752,20 @@ def python_command(entry: str) -> list:
     "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter that imports what latm's does"
     paths = [os.path.dirname(os.path.dirname(os.path.abspath(latm.__file__)))] + [p for p in sys.path if p and os.path.isdir(p)]
     boot = f'import json, sys; sys.path[:0] = json.loads(sys.argv[1]); from latm.sandbox import {entry}; {entry}()'
-    exe = getattr(sys, '_base_executable', sys.executable) if os.name == 'nt' else sys.executable  # a Windows venv's python.exe is a launcher that starts the real one as its child
+    # a Windows venv's python.exe is a launcher that starts the real one as its child
+    exe = getattr(sys, '_base_executable', sys.executable) if os.name == 'nt' else sys.executable
     return [exe, '-I', '-S', '-c', boot, json.dumps(paths)]
 
+# %% ../nbs/02_sandbox.ipynb #f7bbcdd3
 def child_env() -> dict:
     "The environment sandboxed code gets: the few variables an interpreter needs, no secrets"
     return {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
 
+# %% ../nbs/02_sandbox.ipynb #0a853935
 class WorkerLost(Exception):
     "The worker died or stopped answering"
 
+# %% ../nbs/02_sandbox.ipynb #0d6f4d4c
 class _Worker:
     "One worker process, spoken to in frames over its stdin and stdout"
     def __init__(self, settings: dict, prefix: tuple):
@@ -668,7 +790,7 @@ class _Worker:
         return answer
 
     def kill(self):
-        "Ask the worker to stop (it removes its scratch root), kill it and what it started if it does not within a second"
+        "Ask the worker to stop (it empties its scratch root); kill it and what it started if not stopped in a second"
         try: self.proc.stdin.close()
         except OSError: pass
         try: self.proc.wait(1)
@@ -677,7 +799,8 @@ class _Worker:
         except OSError: pass
         self.proc.wait()
         self.proc.stdout.close()
-        if not self.wrapped: remove_tree(self.report['root'])  # Landlock left the worker unable to; and it may have been killed (in bubblewrap the root is on its own tmpfs)
+        # Landlock left the worker unable to; and it may have been killed (in bubblewrap the root is on its own tmpfs)
+        if not self.wrapped: remove_tree(self.report['root'])
 
 # %% ../nbs/02_sandbox.ipynb #b626e0b4
 def _alive(pid: int) -> bool:
@@ -687,14 +810,17 @@ def _alive(pid: int) -> bool:
     except PermissionError: pass  # it exists, and is another user's
     return True
 
+# %% ../nbs/02_sandbox.ipynb #b9632cbb
 @cache
 def remove_stale_roots(folder: str) -> list:
-    "Remove the scratch roots in `folder` of this user's workers that are no longer alive (once per folder and process); return their paths"
-    stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())  # a root's workers hand their roots to `nobody`
+    "Remove (once per folder and process) the roots in `folder` of this user's dead workers; return their paths"
+    # a root's workers hand their roots to `nobody`
+    stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())
     with os.scandir(folder) as entries:
         for entry in entries:
             pid = entry.name.removeprefix(ROOT_PREFIX).split('-')[0]
-            if not (entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22) or _alive(int(pid)): continue  # pids are below 2**22
+            # pids are below 2**22
+            if not (entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22) or _alive(int(pid)): continue
             try: mine = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid in owners
             except OSError: mine = False  # gone already: another process of latm removed it
             if mine: stale.append(entry.path)
@@ -703,7 +829,7 @@ def remove_stale_roots(folder: str) -> list:
 
 # %% ../nbs/02_sandbox.ipynb #7d14a923
 def serve_spawned():
-    "A spawned child's life: say it is ready, take one request (the sandbox's settings and a call) on stdin, answer it on stdout"
+    "A spawned child's life: say it is ready, take one request (settings and a call) on stdin, answer it on stdout"
     inp, out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2): os.dup2(devnull, fd)
@@ -724,17 +850,21 @@ class _BasicLimits(ctypes.Structure):
                 ('MinimumWorkingSetSize', ctypes.c_size_t), ('MaximumWorkingSetSize', ctypes.c_size_t), ('ActiveProcessLimit', ctypes.c_uint32),
                 ('Affinity', ctypes.c_size_t), ('PriorityClass', ctypes.c_uint32), ('SchedulingClass', ctypes.c_uint32)]
 
+# %% ../nbs/02_sandbox.ipynb #b3cd14d5
 class _IoCounters(ctypes.Structure):
     "IO_COUNTERS (winnt.h)"
     _fields_ = [(name, ctypes.c_uint64) for name in ('ReadOperationCount', 'WriteOperationCount', 'OtherOperationCount',
                                                      'ReadTransferCount', 'WriteTransferCount', 'OtherTransferCount')]
 
+# %% ../nbs/02_sandbox.ipynb #610d63e0
 class _ExtendedLimits(ctypes.Structure):
     "JOBOBJECT_EXTENDED_LIMIT_INFORMATION (winnt.h)"
     _fields_ = [('BasicLimitInformation', _BasicLimits), ('IoInfo', _IoCounters), ('ProcessMemoryLimit', ctypes.c_size_t),
                 ('JobMemoryLimit', ctypes.c_size_t), ('PeakProcessMemoryUsed', ctypes.c_size_t), ('PeakJobMemoryUsed', ctypes.c_size_t)]
 
-JOB_LIMITS = 0x100 | 0x8 | 0x2000  # JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+# %% ../nbs/02_sandbox.ipynb #b0811c0d
+# JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+JOB_LIMITS = 0x100 | 0x8 | 0x2000
 _EXTENDED_LIMIT_INFORMATION = 9  # JobObjectExtendedLimitInformation, of the JOBOBJECTINFOCLASS enumeration
 _PROCESS_TERMINATE, _PROCESS_SET_QUOTA = 0x1, 0x100  # the access AssignProcessToJobObject needs to the process
 
@@ -750,8 +880,9 @@ def _kernel32():
         getattr(k32, name).restype, getattr(k32, name).argtypes = restype, argtypes
     return k32
 
+# %% ../nbs/02_sandbox.ipynb #a85699ac
 def windows_job(pid: int, memory_mb: int) -> int:
-    "A new Job Object holding process `pid`: at most `memory_mb` MiB committed, no other process, killed when the job is closed"
+    "A new Job Object holding process `pid`: at most `memory_mb` MiB committed, no other process, killed when closed"
     k32 = _kernel32()
     job = k32.CreateJobObjectW(None, None)
     if not job: raise ctypes.WinError(ctypes.get_last_error())
@@ -768,6 +899,7 @@ def windows_job(pid: int, memory_mb: int) -> int:
         raise ctypes.WinError(error)
     return job
 
+# %% ../nbs/02_sandbox.ipynb #c0ec8c31
 def close_job(job: int):
     "Kill every process in `job` and close it"
     _kernel32().TerminateJobObject(job, 1)
@@ -789,14 +921,15 @@ class Spawned:
             raise WorkerLost(f'the interpreter could not be started ({e})') from e
         self.pid, self.request_fd, self.result_fd = self.proc.pid, self.proc.stdin.fileno(), self.proc.stdout.fileno()
         try:
-            if os.name == 'nt' and not settings['unsafe']: self.job = windows_job(self.pid, settings['memory_mb'])  # before it has its call
+            # before it has its call
+            if os.name == 'nt' and not settings['unsafe']: self.job = windows_job(self.pid, settings['memory_mb'])
             if (said := read_frame(self.result_fd, time.monotonic() + SPAWN_START)) != b'ready': raise OSError(f'it said {said!r}')
         except (OSError, TimeoutError, ValueError) as e:
             self.close()
             raise WorkerLost(f'the spawned interpreter did not start ({e})') from e
 
     def kill(self):
-        "Kill the child: its Job Object (Windows), else its process group, unless it was reaped (its pid may be another's by now)"
+        "Kill the child: its Job Object (Windows), else its process group, unless reaped (its pid may be another's now)"
         if self.job: close_job(self.job)
         elif self.proc.returncode is not None: return
         elif os.name == 'nt': self.proc.kill()
@@ -817,11 +950,14 @@ class Spawned:
         remove_tree(self.scratch)
 
 # %% ../nbs/02_sandbox.ipynb #0933ad2e
-DEFAULT_ALLOWED = ('__future__', 'abc', 'array', 'base64', 'binascii', 'bisect', 'calendar', 'cmath', 'collections', 'colorsys', 'contextlib',
-    'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'enum', 'fnmatch', 'fractions', 'functools', 'graphlib', 'hashlib', 'heapq',
-    'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword', 'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib',
-    'secrets', 'statistics', 'string', 'struct', 'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')  # the modules that only compute
-LAYERS = ('process', 'unprivileged', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
+# the modules that only compute
+DEFAULT_ALLOWED = (
+    '__future__', 'abc', 'array', 'base64', 'binascii', 'bisect', 'calendar', 'cmath', 'collections', 'colorsys',
+    'contextlib', 'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'difflib', 'enum', 'fnmatch', 'fractions',
+    'functools', 'graphlib', 'hashlib', 'heapq', 'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword',
+    'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib', 'secrets', 'statistics', 'string', 'struct',
+    'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')
+LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
 
 @dataclass(frozen=True)
 class Isolation:
@@ -835,6 +971,7 @@ class Isolation:
     bwrap: bool
     job_object: bool = False  # Windows: memory, no other processes, killed with the job
     unprivileged: bool = False  # no capabilities, no way to gain one (as root: uid `NOBODY`, empty bounding set)
+    pid_namespace: bool = False  # the worker's processes in a PID namespace, each call's where it can fork (else: pids)
     unsafe: bool = False
     why: dict = field(default_factory=dict)
     def __repr__(self):
@@ -842,6 +979,7 @@ class Isolation:
                  + (f' ({self.why["landlock_abi"]})' if n == 'landlock' and 'landlock_abi' in self.why else '') for n in LAYERS]
         return f'Isolation({self.start}: ' + ', '.join(marks) + (', UNSAFE' if self.unsafe else '') + ')'
 
+# %% ../nbs/02_sandbox.ipynb #9df80bd6
 _warned = False
 
 def _warn_if_weak(iso: Isolation,
@@ -854,7 +992,9 @@ def _warn_if_weak(iso: Isolation,
     warnings.warn(f'latm: {iso!r}. Code runs in a separate process with {limits}, but without seccomp or Landlock it can read and write '
                   "the user's files and reach the network: isolation is weaker.", stacklevel=stacklevel)
 
-MAX_TIMEOUT = 86_400  # seconds: a day, far past what any tool call needs, and far below where the clocks' arithmetic overflows
+# %% ../nbs/02_sandbox.ipynb #2ea8c0d9
+# seconds: a day, far past what any tool call needs, and far below where the clocks' arithmetic overflows
+MAX_TIMEOUT = 86_400
 
 def checked_timeout(timeout: float) -> float:
     "`timeout` if it is a number of seconds above 0 and at most `MAX_TIMEOUT`, else `SandboxError`"
@@ -863,6 +1003,7 @@ def checked_timeout(timeout: float) -> float:
     if not fine: raise SandboxError(f'timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:,} (a day), not {timeout!r}')
     return timeout
 
+# %% ../nbs/02_sandbox.ipynb #741e9731
 def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this platform has
                can_fork: bool = hasattr(os, 'fork')) -> str:  # whether this platform has `fork`
     "The start method for `start`: 'fork' or 'spawn' as asked, or for None the best this platform has"
@@ -873,7 +1014,7 @@ def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this 
 
 # %% ../nbs/02_sandbox.ipynb #9e18c3e0
 class Sandbox:
-    "Run untrusted Python in confined child processes: forked from a small pool of long-lived workers, or spawned per call"
+    "Run untrusted Python in confined child processes: forked from a pool of long-lived workers, or spawned per call"
     def __init__(self,
                  timeout: float = 5.0,  # wall-clock seconds per call, above 0 and at most `MAX_TIMEOUT` (a day)
                  cpu_seconds: int | None = None,  # CPU seconds per call (None: the timeout, rounded up, plus one)
@@ -899,6 +1040,7 @@ class Sandbox:
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
 
+# %% ../nbs/02_sandbox.ipynb #8d169191
 def _kill_all(workers: list):
     "Kill the workers in `workers` that this process started"
     for w in list(workers):
@@ -907,17 +1049,26 @@ def _kill_all(workers: list):
 
 # %% ../nbs/02_sandbox.ipynb #596fbe0a
 @patch
-def _start(self: Sandbox) -> _Worker:
-    "Start a worker, note its layers, and warn once if they are weak"
+def _new_worker(self: Sandbox) -> _Worker:
+    "Start a worker (in bubblewrap where it works) and note its layers as the sandbox's `Isolation`"
     prefix, why = ((), 'unsafe=True') if self.unsafe else bwrap_prefix()
     worker = _Worker(self.settings, prefix)
-    rep = worker.report
-    self._isolation = Isolation('fork', rep['process'], rep['rlimits'], rep['memory_limit'], rep['seccomp'], rep['landlock'], bool(prefix),
-                                unprivileged=rep['unprivileged'], unsafe=self.unsafe, why=dict(rep['why'], **({'bwrap': why} if why else {}), job_object='Windows only'))
+    rep, why = worker.report, dict(worker.report['why'], **({'bwrap': why} if why else {}), job_object='Windows only')
+    self._isolation = Isolation(self.start, rep['process'], rep['rlimits'], rep['memory_limit'], rep['seccomp'],
+                                rep['landlock'], bool(prefix), unprivileged=rep['unprivileged'],
+                                pid_namespace=rep['pid_namespace'], unsafe=self.unsafe, why=why)
+    return worker
+
+# %% ../nbs/02_sandbox.ipynb #e7bc5804
+@patch
+def _start(self: Sandbox) -> _Worker:
+    "Start a worker for the pool, note its layers, and warn once if they are weak"
+    worker = self._new_worker()
     _warn_if_weak(self._isolation)
     with self._lock: self._all.append(worker)
     return worker
 
+# %% ../nbs/02_sandbox.ipynb #53f4327b
 WAKE = 'wake'  # put in the idle queue where a worker is not: a place in the pool came free, or the sandbox closed
 
 @patch
@@ -943,12 +1094,14 @@ def _take(self: Sandbox) -> tuple:
     self._forget(worker)
     return self._take()[0], f'a worker had died while idle (exit status {worker.proc.returncode}) and was replaced'
 
+# %% ../nbs/02_sandbox.ipynb #c17c4774
 @patch
 def _give(self: Sandbox, worker: _Worker):
     "Return `worker` to the pool"
     if self._closed: worker.kill()
     else: self._idle.put(worker)
 
+# %% ../nbs/02_sandbox.ipynb #948a4dbc
 @patch
 def _forget(self: Sandbox, worker: _Worker):
     "Kill `worker` and free its place in the pool"
@@ -966,6 +1119,7 @@ def _code_error(err, limit: int) -> CodeError | None:
     return CodeError(str(err.get('type', '?'))[:200], cut(str(err.get('message', ''))), line if type(line) is int else None,
                      cut(str(err.get('traceback', ''))))
 
+# %% ../nbs/02_sandbox.ipynb #770e9cca
 def _result(account: dict, data: bytes, limit: float, note: str, error_limit: int = 2**20) -> RunResult:
     "The `RunResult` for the worker's `account` of a call and the child's frame `data`, which is trusted for nothing"
     base = dict(limit=limit, duration=account['duration'], note=note, killed_by=account['killed_by'], timed_out=account['timed_out'])
@@ -983,7 +1137,10 @@ def _result(account: dict, data: bytes, limit: float, note: str, error_limit: in
 @patch
 def _probe_spawned(self: Sandbox) -> Isolation:
     "Find out, in a spawned child, which limits hold on this platform; the `Isolation` of the spawn route"
-    why = dict.fromkeys(('unprivileged', 'seccomp', 'landlock', 'bwrap'), 'not used by start=spawn')
+    if hasattr(os, 'fork'):  # a worker started, as for each call, and stopped
+        self._new_worker().kill()
+        return self._isolation
+    why = dict.fromkeys(('unprivileged', 'pid_namespace', 'seccomp', 'landlock', 'bwrap'), 'not used by start=spawn')
     if self.unsafe: return Isolation('spawn', True, False, False, False, False, False, unsafe=True,
                                      why=dict(why, **dict.fromkeys(('rlimits', 'memory_limit', 'job_object'), 'unsafe=True')))
     try: _, data, job = self._in_spawned(json.dumps(dict(probe=True, settings=self.settings)).encode(), 30)
@@ -993,31 +1150,41 @@ def _probe_spawned(self: Sandbox) -> Isolation:
     if os.name != 'nt': why['job_object'] = 'Windows only'
     return Isolation('spawn', True, limits['rlimits'], limits['memory_limit'], False, False, False, job, why=dict(why, **limits['why']))
 
+# %% ../nbs/02_sandbox.ipynb #65c6a018
 @patch
 def _probed(self: Sandbox) -> Isolation:
-    "The spawn route's `Isolation`, probed on first use, with the one-time warning pointed at the caller of `run` or `isolation`"
+    "The spawn route's `Isolation`, probed on first use; the one-time warning points at the caller"
     with self._probing:
         if self._isolation is None:
             self._isolation = self._probe_spawned()
             _warn_if_weak(self._isolation, stacklevel=4)
     return self._isolation
 
+# %% ../nbs/02_sandbox.ipynb #8b5f3e62
 @patch
 def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
-    "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it); `WorkerLost` if it did not start"
+    "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it)"
+    if hasattr(os, 'fork'):  # a worker for this call alone, with every layer of the fork route
+        worker = self._new_worker()
+        try: account, data = worker.ask(request, time.monotonic() + limit + 30, frames=2, limit=self.settings['result_limit'] + 2**16)
+        finally: worker.kill()
+        return json.loads(account), data, False
     child = Spawned(self.settings)
     job = bool(child.job)
     try: account, data, _ = run_call(child, request, limit, self.settings['result_limit'])
     finally: child.close()
     return account, data, job
 
+# %% ../nbs/02_sandbox.ipynb #c2f2b87d
 @patch
 def _run_spawned(self: Sandbox, request: bytes, limit: float) -> RunResult:
     "Run one call in a new interpreter, once one of the `workers` slots is free"
     with self._slots:
         start = time.monotonic()
         try: account, data, _ = self._in_spawned(request, limit)
-        except WorkerLost as e: return RunResult(False, killed_by='did not start', limit=limit, duration=time.monotonic() - start, note=str(e))
+        except (WorkerLost, SandboxError) as e:
+            lost = 'worker lost' if isinstance(e, WorkerLost) and hasattr(os, 'fork') else 'did not start'
+            return RunResult(False, killed_by=lost, limit=limit, duration=time.monotonic() - start, note=str(e))
     return _result(account, data, limit, '', self.settings['error_limit'])
 
 # %% ../nbs/02_sandbox.ipynb #b7a386b2
@@ -1036,7 +1203,8 @@ def run(self: Sandbox,
     start = time.monotonic()
     request = json.dumps(dict(code=code, names=list(names), timeout=limit)).encode()
     try: account, data = worker.ask(request, start + limit + 30, frames=2, limit=self.settings['result_limit'] + 2**16)
-    except BaseException as e:  # the worker was lost, or the caller interrupted the call (Ctrl-C) and the worker is in the middle of it
+    # the worker was lost, or the caller interrupted the call (Ctrl-C) and the worker is in the middle of it
+    except BaseException as e:
         self._forget(worker)
         if not isinstance(e, WorkerLost): raise
         return RunResult(False, killed_by='worker lost', limit=limit, duration=time.monotonic() - start,
@@ -1044,12 +1212,15 @@ def run(self: Sandbox,
     self._give(worker)
     return _result(json.loads(account), data, limit, note, self.settings['error_limit'])
 
+# %% ../nbs/02_sandbox.ipynb #8f05d735
 @patch
 async def arun(self: Sandbox, code: str, names=('ans',), timeout: float | None = None) -> RunResult:
     "`run`, awaitable"
-    import asyncio  # here, not at the top: every spawned child imports this module, and asyncio is a third of its import time
+    # here, not at the top: every spawned child imports this module, and asyncio is a third of its import time
+    import asyncio
     return await asyncio.to_thread(self.run, code, names, timeout)
 
+# %% ../nbs/02_sandbox.ipynb #5d9ebc9e
 @patch(as_prop=True)
 def isolation(self: Sandbox) -> Isolation:
     "Which start method and layers are in use (found out on first use: a worker starts, or a spawned child probes)"
@@ -1057,6 +1228,7 @@ def isolation(self: Sandbox) -> Isolation:
     if self._isolation is None: self._give(self._take()[0])
     return self._isolation
 
+# %% ../nbs/02_sandbox.ipynb #6af23bf0
 @patch
 def close(self: Sandbox):
     "Kill the workers; later calls, and calls waiting for a worker, raise `SandboxError`"
