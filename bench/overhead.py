@@ -60,8 +60,8 @@ def sandbox_latency(n: int = 200, sandbox: Sandbox | None = None) -> pd.DataFram
         runs = {'in-process exec (no isolation)': timings(in_process_call, n), 'new python subprocess per call': timings(subprocess_call, min(n, 50)),
                 'latm sandbox': timings(lambda: sb.run(CALL), n)}
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore')  # the spawn route's one-time note on weaker isolation
-            with Sandbox(start='spawn') as spawned: runs["latm sandbox, start='spawn' (platforms without fork)"] = timings(lambda: spawned.run(CALL), min(n, 50))
+            warnings.simplefilter('ignore')  # where the platform has no fork, the spawn route warns once
+            with Sandbox(start='spawn') as spawned: runs["latm sandbox, start='spawn' (a new worker per call)"] = timings(lambda: spawned.run(CALL), min(n, 50))
     finally:
         if own: sb.close()
     ms = {k: 1000 * np.array(v) for k, v in runs.items()}
