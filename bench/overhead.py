@@ -267,7 +267,7 @@ def _sandbox_rows(figures: dict) -> list:
     sb, sub = way['latm sandbox'], way['new python subprocess per call']
     spawn = next(v for k, v in way.items() if 'spawn' in k)
     return [('sandboxed tool call, median', f'{sb:.1f} ms', f'{sub / sb:.0f}x faster than a new subprocess per call'),
-            ("sandboxed call, start='spawn' (no fork)", f'{spawn:.0f} ms', f'{spawn / sb:.0f}x the forked call')]
+            ("sandboxed call, start='spawn' (a worker per call)", f'{spawn:.0f} ms', f'{spawn / sb:.0f}x the forked call')]
 
 def _batch_rows(figures: dict) -> list:
     "The table's rows for batches against a slow model, and memory"
