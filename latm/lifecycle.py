@@ -10,7 +10,7 @@ __all__ = ['LOG_LIMIT', 'MAX_FIELD', 'STALE_FAILURE_RATE', 'IMPROVE_PROMPT', 'IM
            'diff_hash', 'failures_text', 'fix_problem', 'improve_tool']
 
 # %% ../nbs/05a_lifecycle.ipynb #dd8c1e76
-import ast, difflib, hashlib, json, os, platform, shlex, subprocess, tempfile, time
+import ast, difflib, hashlib, json, math, os, platform, shlex, subprocess, tempfile, time
 from dataclasses import dataclass, field, fields, asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -128,14 +128,18 @@ class Failure:
     version: int = 0  # the tool version that failed
 
 # %% ../nbs/05a_lifecycle.ipynb #589db48b
+def _text(value) -> str | None:
+    "`value` as text; None for a missing value (None, or a DataFrame's NaN)"
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
 def failure_of(answer,  # an `Answer` from `use_tool`, `use_tool_many`'s rows (a dict) or a plain answer string
-               question: str, expected: str | None, version: int) -> Failure:
+               question: str, expected, version: int) -> Failure:
     "The `Failure` recorded for `answer` to `question`"
     if isinstance(answer, dict) or hasattr(answer, 'question'):
         get = answer.get if isinstance(answer, dict) else lambda k, d=None: getattr(answer, k, d)
-        got, code, error = get('answer'), get('code') or '', get('error')
-    else: got, code, error = (None if answer is None else str(answer)), '', None
-    return Failure(question, None if expected is None else str(expected), got, code, error, version)
+        got, code, error = get('answer'), get('code'), get('error')
+    else: got, code, error = answer, '', None
+    return Failure(question, _text(expected), _text(got), _text(code) or '', _text(error), version)
 
 # %% ../nbs/05a_lifecycle.ipynb #51667981
 @patch

@@ -6,8 +6,8 @@ Docs: https://latm-dev.github.io/latm/user.html.md"""
 
 # %% auto #0
 __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'MAX_ERROR_CHARS', 'tool_prompt', 'tool_messages', 'head_and_tail', 'Answer', 'ToolUser',
-           'drive_steps', 'adrive_steps', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async',
-           'ause_tool_many', 'use_tool_many']
+           'drive_steps', 'adrive_steps', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async', 'scored',
+           'batch_failures', 'ause_tool_many', 'use_tool_many']
 
 # %% ../nbs/06_user.ipynb #e627b239
 import asyncio, collections
@@ -20,11 +20,12 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .models import LatmError, Model, Usage, tags, add_costs
-from .tasks import AnswerError, normalise_answer
+from .tasks import AnswerError, answers_match, normalise_answer
 from .sandbox import Sandbox, checked_timeout
 from .replies import extract_code, answer_variable, NoCodeError
 from .maker import error_text
 from .library import Tool, shared_sandbox
+from .lifecycle import failure_of
 
 # %% ../nbs/06_user.ipynb #3aad4eaf
 USER_SYSTEM = '''Here is a function to solve a class of problems:
@@ -74,6 +75,7 @@ class Answer:
     cost: float | None = 0.0
     attempts: int = 0  # model replies it took, repairs and samples included
     votes: dict = field(default_factory=dict)  # answer -> samples that gave it (self-consistency)
+    tool_failed: bool = False  # the error was raised in the tool's own code, not in the call the model wrote
 
     @property
     def ok(self) -> bool: return self.error is None
@@ -116,8 +118,9 @@ def _check(self: ToolUser, reply: str):
 @patch
 def _outcome(self: ToolUser, answer: Answer, code: str, full: str, var: str, run) -> str | None:
     "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
-    answer.code, answer.stdout = code, run.stdout
-    if not run.ok: return error_text(run, full, before=full.count('\n') - code.count('\n'), limit=self.limit)
+    answer.code, answer.stdout, before = code, run.stdout, full.count('\n') - code.count('\n')
+    answer.tool_failed = not run.ok and run.error is not None and 0 < (run.error.lineno or 0) <= before
+    if not run.ok: return error_text(run, full, before=before, limit=self.limit)
     if var not in run.values: return 'the code does not set `ans`'
     try: normalised = normalise_answer(run.values[var], answer.question)
     except Exception as e:  # whatever the code returned is this question's error, never a batch's
@@ -225,7 +228,8 @@ def answers_frame(answers: list) -> pd.DataFrame:
     "A DataFrame with one row per `Answer`"
     return pd.DataFrame([dict(question=a.question, answer=a.answer, error=a.error, code=a.code, stdout=a.stdout,
                               prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens,
-                              cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts) for a in answers])
+                              cached_tokens=a.usage.cached_tokens, cost=a.cost, attempts=a.attempts,
+                              tool_failed=a.tool_failed) for a in answers])
 
 # %% ../nbs/06_user.ipynb #3231319d
 def run_async(make_coroutine,  # a function returning the coroutine to run
@@ -239,11 +243,29 @@ def run_async(make_coroutine,  # a function returning the coroutine to run
     except RuntimeError: return asyncio.run(run())
     with ThreadPoolExecutor(1) as pool: return pool.submit(asyncio.run, run()).result()
 
+# %% ../nbs/06_user.ipynb #b7c1a002
+def scored(frame: pd.DataFrame, expected: list) -> pd.DataFrame:
+    "`frame` of answers with the `expected` answers beside them, and whether each answer is `right`"
+    frame = frame.assign(expected=[None if e is None else str(e) for e in expected])
+    frame['right'] = [pd.notna(a) and pd.notna(e) and answers_match(a, e, q)
+                      for a, e, q in zip(frame.answer, frame.expected, frame.question)]
+    return frame
+
+def batch_failures(frame: pd.DataFrame, version: int) -> list:
+    "The `Failure`s of a batch: its wrong answers where the right one is known, and its tool's own errors"
+    wrong = frame.right.eq(False) & frame.expected.notna() if 'right' in frame else False
+    return [failure_of(row, row['question'], row.get('expected'), version)
+            for row in frame[wrong | frame.tool_failed].to_dict('records')]
+
 # %% ../nbs/06_user.ipynb #7723cb2b
 async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
+                         expected: list | None = None,  # the right answers, in order: scored in `right`
+                         library=None,  # a `ToolLibrary` whose lifecycle log gets the batch's uses and failures
                          **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: user, sandbox, repairs, samples, ...
     "Answer `questions` with `tool`, `concurrency` at a time, as a DataFrame in input order"
     check_concurrency(concurrency)
+    if expected is not None and len(expected) != len(questions):
+        raise LatmError(f'{len(expected)} expected answers for {len(questions)} questions: give one for each.')
     user, answers = ToolUser(tool, **kwargs), [None] * len(questions)
     bar = tqdm(total=len(questions), desc=f'{tool.name}', disable=not progress)
     todo = iter(range(len(questions)))  # shared by the workers: each question is taken once
@@ -254,13 +276,17 @@ async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, prog
             bar.update(1)
     try: await asyncio.gather(*(worker() for _ in range(min(concurrency, len(questions)))))
     finally: bar.close()
-    return answers_frame(answers)
+    frame = answers_frame(answers) if expected is None else scored(answers_frame(answers), expected)
+    if library is not None: library.log_use(tool.name, tool.version, len(frame), batch_failures(frame, tool.version))
+    return frame
 
 # %% ../nbs/06_user.ipynb #aaedec10
 def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
                   user: Model | None = None,  # the cheap model (None: the configured 'user')
+                  expected: list | None = None,  # the right answers, in order: scored in `right`
+                  library=None,  # a `ToolLibrary` whose lifecycle log gets the batch's uses and failures
                   **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
     "Answer `questions` with `tool` concurrently; works inside a running event loop (Jupyter) too"
     user = user or Model('user')
-    return run_async(lambda: ause_tool_many(tool, list(questions), concurrency, progress, user=user, **kwargs),
-                     models=[user])
+    batch = partial(ause_tool_many, tool, list(questions), concurrency, progress, expected, library, user=user, **kwargs)
+    return run_async(batch, models=[user])
