@@ -10,8 +10,8 @@ FIXES = {  # what fixes an error, as each surface says it; {0} is the marker's a
     'problems': dict(python='library.problems', terminal='latm tools', notebook='%tools'),
     'add': dict(python='library.add()', terminal='latm make', notebook='%%maketool'),
     'edit': dict(python='library.edit({0!r}, source)', terminal='latm tools edit {0}', notebook='%tools edit {0}'),
-    'flag': dict(python='library.flag({0!r}, question, right_answer)', terminal='latm tools flag {0}',
-                 notebook='%tools flag {0}'),
+    'flag': dict(python='library.flag({0!r}, question, right_answer)', terminal='latm tools flag {0} QUESTION ANSWER',
+                 notebook='%tools flag {0} QUESTION ANSWER'),
     'split': dict(python='k_train/k_valid', terminal='--train/--valid', notebook='--train/--valid'),
     'transcript': dict(python='; the transcript is in `.transcript`', terminal='', notebook=''),
 }

@@ -103,9 +103,11 @@ def add_use_arguments(u: argparse.ArgumentParser):
 # %% ../nbs/07a_console.ipynb #526a1f07
 def add_tools_arguments(t: argparse.ArgumentParser):
     "Add `latm tools`'s options to `t`"
-    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export', 'edit'],
+    t.add_argument('action', nargs='?', default='list', choices=['list', 'show', 'rm', 'export', 'edit', 'flag'],
                    help='what to do (default: list)')
-    t.add_argument('name', nargs='?', help='the tool (show, rm, edit) or the .py file to write (export)')
+    t.add_argument('name', nargs='?', help='the tool (show, rm, edit, flag) or the .py file to write (export)')
+    t.add_argument('flagged', nargs='*', metavar='QUESTION ANSWER',
+                   help='with flag: a question the tool answered wrong, and its right answer')
     t.add_argument('--editor', help='with edit: the editor command (default: $VISUAL, else $EDITOR, else vi)')
     t.add_argument('--force', action='store_true',
                    help="with edit: store the edit even if it fails the current version's tests or use cases")
@@ -185,8 +187,8 @@ def parser() -> argparse.ArgumentParser:
                                'Make a verified tool from examples and store it in the library'))
     add_use_arguments(command('use', 'latm.cli:use', 'answer questions with a stored tool',
                               'Answer questions with a stored tool'))
-    add_tools_arguments(command('tools', 'latm.cli:tools', 'list, show, remove, export or edit the stored tools',
-                                'List, show, remove, export or edit the tools of the library'))
+    add_tools_arguments(command('tools', 'latm.cli:tools', 'list, show, remove, export, edit or flag the stored tools',
+                                'List, show, remove, export or edit the tools of the library, or flag a wrong answer'))
     add_check_arguments(command('check', 'latm.cli:check', "re-run the stored tools' tests and use cases; "
                                 'exit 1 if any fails', "Re-run the tests and use cases of the library's tools in "
                                 'the sandbox, print a table, and exit 1 if any tool fails'))
