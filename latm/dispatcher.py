@@ -9,7 +9,7 @@ __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES
            'NEGATIVES', 'DispatchError', 'local_model_installed', 'load_local_model', 'unit_rows', 'encode_texts',
            'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file', 'cached_vectors',
            'word_pairs', 'template_of', 'template_overlap', 'Dispatch', 'parse_choice', 'dispatch_messages',
-           'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'negative_questions']
+           'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'negative_questions', 'drive', 'adrive']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
 import asyncio, hashlib, importlib.util, io, json, os, re, time, warnings, zlib
@@ -320,7 +320,7 @@ def index(self: Dispatcher) -> dict:
     return self._index
 
 @patch
-def _index_cost(self: Dispatcher) -> float:
+def index_cost(self: Dispatcher) -> float:
     "Dollars spent building the index if this call builds it (the first dispatch after the tools change), else 0"
     return 0.0 if self._index is not None else self.index()['cost']
 
@@ -342,10 +342,12 @@ def scores(self: Dispatcher,
            questions: list,
            vectors: np.ndarray) -> np.ndarray:  # the questions' unit vectors from `self.embedder`
     "A (questions x tools) array of scores"
-    return self._scores([word_pairs(q) for q in questions], vectors @ self.index()['vectors'].T)
+    return self.pair_scores([word_pairs(q) for q in questions], vectors @ self.index()['vectors'].T)
 
 @patch
-def _scores(self: Dispatcher, pairs: list, similarity: np.ndarray) -> np.ndarray:
+def pair_scores(self: Dispatcher,
+                pairs: list,  # each question's `word_pairs`
+                similarity: np.ndarray) -> np.ndarray:  # (questions x stored questions) cosine similarities
     "`scores` from the questions' word pairs and their similarity to every stored question"
     return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(pairs), len(self.names))
 
@@ -392,7 +394,7 @@ def _library_trials(self: Dispatcher) -> tuple:
     questions = [q for qs in self.tools.values() for q in qs]
     ix = self.index()
     similarity, pairs = ix['vectors'] @ ix['vectors'].T, [word_pairs(q) for q in questions]
-    full = self._scores(pairs, similarity)
+    full = self.pair_scores(pairs, similarity)
     known, unknown = [], []
     for t, rows in enumerate(ix['rows']):
         if len(self.names) > 1: unknown += list(np.delete(full[rows], t, axis=1).max(axis=1))
@@ -403,7 +405,7 @@ def _library_trials(self: Dispatcher) -> tuple:
             known.append(row[t] if row.argmax() == t else -np.inf)
     if self.negatives:
         self._embed_negatives()
-        unknown += list(self._scores(self._negatives['pairs'], self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
+        unknown += list(self.pair_scores(self._negatives['pairs'], self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
     return np.array(known), np.array(unknown)
 
 @patch
@@ -426,9 +428,19 @@ def calibrate(self: Dispatcher,
                             n_negatives=len(self.negatives) if questions is None else 0)
     return self.threshold
 
+# %% ../nbs/07_dispatcher.ipynb #3caa9c05
+@patch(as_prop=True)
+def models(self: Dispatcher) -> list:
+    "The models it holds so far -- its dispatcher model, its embedder's -- without making any"
+    return [m for m in (self._model, getattr(self._embedder, 'model', None)) if isinstance(m, Model)]
+
+
 # %% ../nbs/07_dispatcher.ipynb #904aba0c
 @patch
-def _embedding_decision(self: Dispatcher, row: np.ndarray, started: float, cost) -> tuple:
+def embedding_decision(self: Dispatcher,
+                       row: np.ndarray,  # one question's scores, one per tool in `names` order
+                       started: float,  # `time.perf_counter()` when the question came
+                       cost) -> tuple:  # dollars spent on it so far (None: a price is unknown)
     "(Dispatch, whether the model should be asked) for one question's row of scores"
     if self.threshold is None: self.calibrate()
     order = np.argsort(-row, kind='stable')
@@ -453,46 +465,69 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
     if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage, reply=completion.text, note=note)
     return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost), completion.usage, d.candidates, completion.text, note)
 
+# %% ../nbs/07_dispatcher.ipynb #fdf7d151
+def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
+          handlers: dict):  # need -> a function of what
+    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
+    send, got = steps.send, None
+    while True:
+        try: need, what = send(got)
+        except StopIteration as done: return done.value
+        try: send, got = steps.send, handlers[need](what)
+        except Exception as e: send, got = steps.throw, e
+
+async def adrive(steps,  # as for `drive`
+                 handlers: dict):  # need -> an async function of what
+    "`drive` with async handlers, awaited in turn"
+    send, got = steps.send, None
+    while True:
+        try: need, what = send(got)
+        except StopIteration as done: return done.value
+        try: send, got = steps.send, await handlers[need](what)
+        except Exception as e: send, got = steps.throw, e
+
+
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
-def dispatch(self: Dispatcher, question: str) -> Dispatch:
-    "The tool `question` goes to, or none"
+def _steps(self: Dispatcher, question: str):
+    "One question's dispatch: yields ('embed', [question]) and ('chat', messages); returns the `Dispatch`"
     started, d = time.perf_counter(), None
     if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
     if self.mode != 'llm':
-        vectors, cost = self.embedder.embed([question])
-        cost = add_costs(cost, self._index_cost())
-        d, ask = self._embedding_decision(self.scores([question], vectors)[0], started, cost)
+        vectors, cost = yield 'embed', [question]
+        cost = add_costs(cost, self.index_cost())  # before `scores`, which builds the index
+        d, ask = self.embedding_decision(self.scores([question], vectors)[0], started, cost)
         if not ask: return d
     messages, names = self._llm_prompt(question, d)
-    return self._llm_decision(self.model.chat(messages, temperature=0), names, d, started)
+    return self._llm_decision((yield 'chat', messages), names, d, started)
+
+@patch
+def dispatch(self: Dispatcher, question: str) -> Dispatch:
+    "The tool `question` goes to, or none"
+    return drive(self._steps(question), dict(embed=lambda texts: self.embedder.embed(texts),
+                                             chat=lambda messages: self.model.chat(messages, temperature=0)))
 
 @patch
 async def adispatch(self: Dispatcher, question: str) -> Dispatch:
     "`dispatch` with the async clients"
-    started, d = time.perf_counter(), None
-    if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
-    if self.mode != 'llm':
-        vectors, cost = await self.embedder.aembed([question])
-        cost = add_costs(cost, self._index_cost())
-        d, ask = self._embedding_decision(self.scores([question], vectors)[0], started, cost)
-        if not ask: return d
-    messages, names = self._llm_prompt(question, d)
-    return self._llm_decision(await self.model.achat(messages, temperature=0), names, d, started)
+    return await adrive(self._steps(question), dict(embed=lambda texts: self.embedder.aembed(texts),
+                                                    chat=lambda messages: self.model.achat(messages, temperature=0)))
 
+
+# %% ../nbs/07_dispatcher.ipynb #952e49bb
 @patch
 def dispatch_many(self: Dispatcher, questions: list) -> list:
     "`dispatch` for each of `questions`, embedding them in one batch; each latency is its share of the batch"
     if self.mode == 'llm' or not self.names: return [self.dispatch(q) for q in questions]
     started = time.perf_counter()
     vectors, cost = self.embedder.embed(list(questions)) if len(questions) else (None, 0.0)
-    cost = add_costs(cost, self._index_cost())
+    cost = add_costs(cost, self.index_cost())
     scores = self.scores(list(questions), vectors) if len(questions) else []
     share = (time.perf_counter() - started) / max(len(questions), 1)
     out = []
     for q, row in zip(questions, scores):
         t0 = time.perf_counter() - share
-        d, ask = self._embedding_decision(row, t0, None if cost is None else cost / len(questions))
+        d, ask = self.embedding_decision(row, t0, None if cost is None else cost / len(questions))
         if ask:
             messages, names = self._llm_prompt(q, d)
             d = self._llm_decision(self.model.chat(messages, temperature=0), names, d, t0)

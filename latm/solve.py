@@ -22,7 +22,7 @@ from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
 from .user import ToolUser, Answer, check_concurrency, run_async
-from .dispatcher import Dispatch, Dispatcher, tool_questions
+from .dispatcher import Dispatch, Dispatcher, tool_questions, drive, adrive
 
 # %% ../nbs/07b_solve.ipynb #1c5deeee
 class SolveError(LatmError):
@@ -171,7 +171,7 @@ def _store(self: Solver, tool: Tool, task: Task) -> tuple:
     stored = self.library.add(tool)
     self.tools[stored.name] = stored
     self.dispatcher.add(stored.name, tool_questions(stored))
-    cost = self.dispatcher._index_cost() if self.dispatcher.mode != 'llm' else 0.0
+    cost = self.dispatcher.index_cost() if self.dispatcher.mode != 'llm' else 0.0
     self.candidates.remove([e.question for e in task.examples])
     return stored, cost
 
@@ -189,7 +189,7 @@ def make(self: Solver,
     t = self._task(task, examples, train, valid)
     return self._store(self._maker(t).make(), t)[0]
 
-# %% ../nbs/07b_solve.ipynb #9bd0e546
+# %% ../nbs/07b_solve.ipynb #5b2b9ae4
 @patch
 def _begin(self: Solver, question: str, examples, task: str | None,
            train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
@@ -206,6 +206,7 @@ def _attempt(maker: ToolMaker) -> tuple:
     "(tool, None), or (None, the ToolMakingError), from one making run"
     try: return maker.make(), None
     except ToolMakingError as e: return None, e
+
 
 @patch
 def _made(self: Solver, s: Solution, maker: ToolMaker, task: Task, tool: Tool | None, error) -> str | None:
@@ -252,6 +253,59 @@ def _named(self: Solver, s: Solution, d) -> str | None:
 @patch
 def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox, repairs=self.repairs)
 
+
+# %% ../nbs/07b_solve.ipynb #7015ed2a
+_failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)  # task -> why its making failed, within one `asolve_many`
+
+@patch
+def _make(self: Solver, s: Solution, task: Task) -> str | None:
+    "Make a tool for `task`: its name, or None when making failed"
+    maker = self._maker(task)
+    return self._made(s, maker, task, *_attempt(maker))
+
+@patch
+def _making_lock(self: Solver, task: str) -> asyncio.Lock:
+    "The lock that lets one making of `task` run at a time in this event loop"
+    return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
+
+@patch
+async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
+    "`_make` in a worker thread, once per task however many of its questions come at once"
+    failed = _failed_makings.get()  # this batch's failed makings (None outside a batch)
+    async with self._making_lock(task.name):
+        if task.name in self.tools: return task.name  # made meanwhile, for another question of the task
+        if failed and task.name in failed:
+            s.errors.append(f'making a tool for {task.name!r} failed earlier in this batch, so the maker answered directly: {failed[task.name]}')
+            return None
+        maker = self._maker(task)
+        tool, error = await asyncio.to_thread(_attempt, maker)
+        name = self._made(s, maker, task, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
+        if tool is None and failed is not None: failed[task.name] = error  # not tried again in this batch: each try is a strong model's whole making run
+        return name
+
+
+# %% ../nbs/07b_solve.ipynb #b2019c94
+@patch
+def _steps(self: Solver, question: str, examples, task: str | None, train: int | None, valid: int | None):
+    "One question's solving: yields ('dispatch', question), ('make', (Solution, Task)), ('use', (tool, question)) and ('chat', messages); returns the `Solution`"
+    started = time.perf_counter()
+    s, new = self._begin(question, examples, task, train, valid)
+    task = s.task  # a `Task` given as the examples names it
+    try: d = None if task in self.tools else (yield 'dispatch', question)
+    except LatmError as e: d = e
+    name = self._named(s, d)
+    if name is None and new is not None: name = yield 'make', (s, new)
+    if name is not None: self._used(s, name, (yield 'use', (name, question)))
+    if s.answer is None:  # no tool applies, or it gave no answer
+        with tags(task=task):
+            try: c = yield 'chat', direct_messages(question)
+            except LatmError as e: c = e
+        self._direct(s, c)
+    s.latency = time.perf_counter() - started
+    return s
+
+
+# %% ../nbs/07b_solve.ipynb #658512bd
 @patch
 def solve(self: Solver,
           question: str,
@@ -260,60 +314,20 @@ def solve(self: Solver,
           train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
           valid: int | None = None) -> Solution:  # examples its unit tests come from (None: a `Task`'s split, else 3)
     "Answer `question` with the stored tool of its task; else make one from `examples`; else (or if the tool fails) answer directly and keep the question"
-    started = time.perf_counter()
-    s, new = self._begin(question, examples, task, train, valid)
-    task = s.task  # a `Task` given as the examples names it
-    try: d = None if task in self.tools else self.dispatcher.dispatch(question)
-    except LatmError as e: d = e
-    name = self._named(s, d)
-    if name is None and new is not None:
-        maker = self._maker(new)
-        name = self._made(s, maker, new, *_attempt(maker))
-    if name is not None: self._used(s, name, self._user(name).answer(question))
-    if s.answer is None:  # no tool applies, or it gave no answer
-        with tags(task=task):
-            try: c = self.maker.chat(direct_messages(question))
-            except LatmError as e: c = e
-        self._direct(s, c)
-    s.latency = time.perf_counter() - started
-    return s
-
-_failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)  # task -> why its making failed, within one `asolve_many`
-
-@patch
-def _making_lock(self: Solver, task: str) -> asyncio.Lock:
-    "The lock that lets one making of `task` run at a time in this event loop"
-    return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
+    return drive(self._steps(question, examples, task, train, valid),
+                 dict(dispatch=self.dispatcher.dispatch, make=lambda job: self._make(*job),
+                      use=lambda job: self._user(job[0]).answer(job[1]), chat=lambda messages: self.maker.chat(messages)))
 
 @patch
 async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
                  train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
     "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
-    started = time.perf_counter()
-    s, new = self._begin(question, examples, task, train, valid)
-    task = s.task
-    try: d = None if task in self.tools else await self.dispatcher.adispatch(question)
-    except LatmError as e: d = e
-    name = self._named(s, d)
-    if name is None and new is not None:
-        failed = _failed_makings.get()  # this batch's failed makings (None outside a batch)
-        async with self._making_lock(task):
-            if task in self.tools: name = task  # made meanwhile, for another question of the task
-            elif failed and task in failed: s.errors.append(f'making a tool for {task!r} failed earlier in this batch, so the maker answered directly: {failed[task]}')
-            else:
-                maker = self._maker(new)
-                tool, error = await asyncio.to_thread(_attempt, maker)
-                name = self._made(s, maker, new, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
-                if tool is None and failed is not None: failed[task] = error  # not tried again in this batch: each try is a strong model's whole making run
-    if name is not None: self._used(s, name, await self._user(name).aanswer(question))
-    if s.answer is None:  # no tool applies, or it gave no answer
-        with tags(task=task):
-            try: c = await self.maker.achat(direct_messages(question))
-            except LatmError as e: c = e
-        self._direct(s, c)
-    s.latency = time.perf_counter() - started
-    return s
+    return await adrive(self._steps(question, examples, task, train, valid),
+                        dict(dispatch=self.dispatcher.adispatch, make=lambda job: self._amake(*job),
+                             use=lambda job: self._user(job[0]).aanswer(job[1]), chat=lambda messages: self.maker.achat(messages)))
 
+
+# %% ../nbs/07b_solve.ipynb #8ed318ca
 @patch
 async def asolve_many(self: Solver,
                       questions: list,
@@ -343,8 +357,7 @@ async def asolve_many(self: Solver,
 @patch(as_prop=True)
 def models(self: Solver) -> list:
     "Every model the solver uses, each once"
-    embedder_model = getattr(self.dispatcher._embedder, 'model', None)
-    return list({id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values())
+    return list({id(m): m for m in (self.maker, self.verifier, self.user, *self.dispatcher.models)}.values())
 
 @patch
 def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8,
