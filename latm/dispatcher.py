@@ -71,12 +71,14 @@ def encode_texts(model,  # a model from `load_local_model`
     "Unit vectors of `texts`: what `model.encode` computes -- tokens through the transformer, averaged over the real ones -- without its per-call overhead"
     import torch
     tokenizer, transformer = model.tokenizer, model[0].auto_model
-    order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches them, so a batch pads little
+    # longest first, as sentence-transformers batches them, so a batch pads little
+    order = np.argsort([-len(t) for t in texts])
     out = np.empty((len(texts), transformer.config.hidden_size), np.float32)
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
             rows = order[i:i + batch_size]
-            tokens = tokenizer([texts[j] for j in rows], truncation=True, max_length=model.max_seq_length, padding=True, return_tensors='pt')
+            tokens = tokenizer([texts[j] for j in rows], truncation=True, max_length=model.max_seq_length, padding=True,
+                               return_tensors='pt')
             mask = tokens['attention_mask'].unsqueeze(-1).float()
             out[rows] = ((transformer(**tokens).last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy()
     return unit_rows(out)
@@ -132,12 +134,14 @@ class HashingEmbedder:
     def vector(self, text: str) -> np.ndarray:
         "Log-damped counts of `text`'s words and word pairs, by hashed slot"
         words, v = _word_re.findall(text.lower()), np.zeros(self.dims, np.float32)
-        for feature in words + [f'{a} {b}' for a, b in zip(words, words[1:])]: v[zlib.crc32(feature.encode()) % self.dims] += 1
+        for feature in words + [f'{a} {b}' for a, b in zip(words, words[1:])]:
+            v[zlib.crc32(feature.encode()) % self.dims] += 1
         return np.log1p(v)
 
     def embed(self, texts: list) -> tuple:
         "(unit vectors of `texts`, cost 0)"
-        return unit_rows(np.stack([self.vector(t) for t in texts])) if len(texts) else np.zeros((0, self.dims), np.float32), 0.0
+        return unit_rows(np.stack([self.vector(t) for t in texts])) if len(texts) else np.zeros((0, self.dims),
+                                                                                                np.float32), 0.0
 
     async def aembed(self, texts: list) -> tuple: return self.embed(texts)
     def __repr__(self): return f'HashingEmbedder({self.name})'
@@ -178,7 +182,8 @@ def cached_vectors(embedder,
                    groups: dict,  # name (a tool's) -> its questions
                    folder=None) -> tuple:  # None: no cache
     "({name: unit vectors of its questions}, dollars spent): read from `folder` when computed before, the rest embedded in one batch and saved there"
-    found = {n: _load(vectors_file(folder, embedder, n, qs), len(qs)) if folder is not None else None for n, qs in groups.items()}
+    found = {n: _load(vectors_file(folder, embedder, n, qs),
+                      len(qs)) if folder is not None else None for n, qs in groups.items()}
     missing = [n for n, v in found.items() if v is None]
     if not missing: return found, 0.0
     vectors, cost = embedder.embed([q for n in missing for q in groups[n]])
@@ -231,10 +236,12 @@ def parse_choice(reply: str,  # the dispatcher model's reply
     by_lower = {n.lower(): n for n in names}
     if clean in by_lower: return by_lower[clean], True
     if clean.isdigit(): return (names[int(clean) - 1], True) if 1 <= int(clean) <= len(names) else (None, False)
-    if clean in NONE_WORDS or re.match(r'(none|unknown|no tool|new task|n/a|null|nothing)\b', clean): return None, True  # "None. It is about dates, not word_sorting"
+    # "None. It is about dates, not word_sorting"
+    if clean in NONE_WORDS or re.match(r'(none|unknown|no tool|new task|n/a|null|nothing)\b', clean): return None, True
     mentioned = {n for n in names if re.search(rf'(?<!\w){re.escape(n.lower())}(?!\w)', text.lower())}
     if len(mentioned) == 1: return mentioned.pop(), True
-    if not mentioned and re.search(r'\b(none|unknown|no (suitable |matching |existing )?tool)\b', text.lower()): return None, True
+    if not mentioned and re.search(r'\b(none|unknown|no (suitable |matching |existing )?tool)\b', text.lower()):
+        return None, True
     return None, False
 
 # %% ../nbs/07_dispatcher.ipynb #f282ab81
@@ -360,7 +367,8 @@ def pair_scores(self: Dispatcher,
                 pairs: list,  # each question's `word_pairs`
                 similarity: np.ndarray) -> np.ndarray:  # (questions x stored questions) cosine similarities
     "`scores` from the questions' word pairs and their similarity to every stored question"
-    return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(pairs), len(self.names))
+    return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(pairs),
+                                                                                                          len(self.names))
 
 # %% ../nbs/07_dispatcher.ipynb #94db1dda
 DEFAULT_THRESHOLD = 0.5
@@ -417,7 +425,8 @@ def _library_trials(self: Dispatcher) -> tuple:
             known.append(row[t] if row.argmax() == t else -np.inf)
     if self.negatives:
         self._embed_negatives()
-        unknown += list(self.pair_scores(self._negatives['pairs'], self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
+        unknown += list(self.pair_scores(self._negatives['pairs'],
+                                         self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
     return np.array(known), np.array(unknown)
 
 # %% ../nbs/07_dispatcher.ipynb #56ea94cc
@@ -428,13 +437,15 @@ def calibrate(self: Dispatcher,
     "Set and return the threshold that best separates questions of known tools from questions of new tasks"
     if questions is None: known, unknown = self._library_trials()
     else:
-        if expected is None or len(expected) != len(questions): raise DispatchError('Give calibrate() one expected tool (or None) per question.')
+        if expected is None or len(expected) != len(questions):
+            raise DispatchError('Give calibrate() one expected tool (or None) per question.')
         s = self.scores(questions, self.embedder.embed(questions)[0])
         best, picked = s.max(axis=1), [self.names[i] for i in s.argmax(axis=1)]
         known = np.array([b if p == e else -np.inf for b, p, e in zip(best, picked, expected) if e is not None])
         unknown = np.array([b for b, e in zip(best, expected) if e is None])
     if len(known) == 0 or len(unknown) == 0:
-        self.threshold, self.calibration = DEFAULT_THRESHOLD, dict(source='default', reason='needs a tool with two or more questions' if len(known) == 0 else 'needs two tools, or negatives')
+        self.threshold, self.calibration = DEFAULT_THRESHOLD, dict(source='default',
+                                                                   reason='needs a tool with two or more questions' if len(known) == 0 else 'needs two tools, or negatives')
         return self.threshold
     self.threshold, acc_known, acc_unknown = best_threshold(known, unknown)
     self.calibration = dict(source='library' if questions is None else 'labelled', known=acc_known, unknown=acc_unknown, n_known=len(known), n_unknown=len(unknown),
@@ -461,7 +472,8 @@ def embedding_decision(self: Dispatcher,
     margin = float(best - row[order[1]]) if len(order) > 1 else None
     tool = self.names[order[0]] if best >= self.threshold else None
     close = abs(best - self.threshold) < self.band or (tool is not None and margin is not None and margin < self.min_margin)
-    d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost, candidates=[(self.names[i], float(row[i])) for i in order[:3]])
+    d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost,
+                 candidates=[(self.names[i], float(row[i])) for i in order[:3]])
     return d, self.mode == 'hybrid' and close
 
 # %% ../nbs/07_dispatcher.ipynb #14a4c17e
@@ -476,8 +488,11 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
     "The Dispatch the model's reply makes"
     tool, understood = parse_choice(completion.text, names)
     note = '' if understood else 'unclear reply from the dispatcher model: treated as none'
-    if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage, reply=completion.text, note=note)
-    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost), completion.usage, d.candidates, completion.text, note)
+    if d is None:
+        return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage,
+                        reply=completion.text, note=note)
+    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost),
+                    completion.usage, d.candidates, completion.text, note)
 
 # %% ../nbs/07_dispatcher.ipynb #fdf7d151
 def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
@@ -553,7 +568,8 @@ def dispatch_many(self: Dispatcher, questions: list) -> list:
 def _tools_changed(self: Dispatcher):
     "Forget the stacked index and a threshold calibrated from the old tools; each tool's vectors stay"
     self.names, self._index = list(self.tools), None
-    if self.calibration is not None and self.calibration['source'] in ('library', 'default'): self.threshold, self.calibration = None, None
+    if self.calibration is not None and self.calibration['source'] in ('library', 'default'):
+        self.threshold, self.calibration = None, None
 
 # %% ../nbs/07_dispatcher.ipynb #ca93b0da
 @patch
@@ -573,7 +589,8 @@ def remove(self: Dispatcher, name: str):
     del self.tools[name]
     self._vectors.pop(name, None)
     if self.cache_dir is not None and self.mode != 'llm':
-        for f in vectors_file(self.cache_dir, self.embedder, name, []).parent.glob(f'{_slug(name)}-*.npy'): f.unlink(missing_ok=True)
+        for f in vectors_file(self.cache_dir, self.embedder, name, []).parent.glob(f'{_slug(name)}-*.npy'):
+            f.unlink(missing_ok=True)
     self._tools_changed()
 
 # %% ../nbs/07_dispatcher.ipynb #533e5cbf

@@ -43,7 +43,8 @@ class Candidates:
         for i, line in enumerate(self.path.read_text(encoding='utf-8').splitlines(), 1):
             try: rows.append(dict(json.loads(line)))
             except (ValueError, TypeError):
-                warnings.warn(f'{self.path} line {i} is not a JSON object and is skipped: fix or delete the line.', stacklevel=3)
+                warnings.warn(f'{self.path} line {i} is not a JSON object and is skipped: fix or delete the line.',
+                              stacklevel=3)
         return rows
 
     def _write(self, rows: list):
@@ -51,7 +52,8 @@ class Candidates:
 
     def list(self, task: str | None = None) -> pd.DataFrame:  # None: every candidate
         "The candidates (of `task`), oldest first"
-        return pd.DataFrame([r for r in self._read() if task is None or r.get('task') == task], columns=CANDIDATE_COLUMNS)
+        return pd.DataFrame([r for r in self._read() if task is None or r.get('task') == task],
+                            columns=CANDIDATE_COLUMNS)
 
     def __len__(self): return len(self._read())
     def __repr__(self): return f'Candidates({str(self.path)!r}: {len(self)})'
@@ -107,7 +109,8 @@ def direct_messages(question: str) -> list:
 def direct_answer(reply: str, question: str = '') -> str:
     "The final answer in a reply to `direct_messages`: its last 'Answer:' line, else its last line, normalised for `question`"
     lines = [l.strip() for l in reply.strip().splitlines() if l.strip()] or ['']
-    found = next((m.group(1) for l in reversed(lines) if (m := re.match(r'(?i)^\W*(?:final\s+)?answer\W*[:=]\s*(.+)$', l))), lines[-1])
+    found = next((m.group(1) for l in reversed(lines) if (m := re.match(r'(?i)^\W*(?:final\s+)?answer\W*[:=]\s*(.+)$',
+                                                                        l))), lines[-1])
     return normalise_answer(found.strip().strip('*`').strip(), question)
 
 # %% ../nbs/07b_solve.ipynb #4a98eff2
@@ -209,9 +212,11 @@ def make(self: Solver,
 def _begin(self: Solver, question: str, examples, task: str | None,
            train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
     "(Solution, the Task to make a tool for if no tool applies, or None), checking the arguments first"
-    if not (isinstance(question, str) and question.strip()): raise SolveError('solve() needs a question: give a non-empty string.')
+    if not (isinstance(question, str) and question.strip()):
+        raise SolveError('solve() needs a question: give a non-empty string.')
     if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
-    if examples is not None and task is None: raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); the name names its tool.')
+    if examples is not None and task is None:
+        raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); the name names its tool.')
     if examples is None and (train, valid) != (None, None):
         raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
     new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
@@ -270,10 +275,12 @@ def _named(self: Solver, s: Solution, d) -> str | None:
     return d.tool
 
 @patch
-def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox, repairs=self.repairs)
+def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox,
+                                                                repairs=self.repairs)
 
 # %% ../nbs/07b_solve.ipynb #7015ed2a
-_failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)  # task -> why its making failed, within one `asolve_many`
+# task -> why its making failed, within one `asolve_many`
+_failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)
 
 @patch
 def _make(self: Solver, s: Solution, task: Task) -> str | None:
@@ -298,8 +305,10 @@ async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
             return None
         maker = self._maker(task)
         tool, error = await asyncio.to_thread(_attempt, maker)
-        name = self._made(s, maker, task, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
-        if tool is None and failed is not None: failed[task.name] = error  # not tried again in this batch: each try is a strong model's whole making run
+        # on the event loop: the dispatcher changes between two dispatches, never during one
+        name = self._made(s, maker, task, tool, error)
+        # not tried again in this batch: each try is a strong model's whole making run
+        if tool is None and failed is not None: failed[task.name] = error
         return name
 
 # %% ../nbs/07b_solve.ipynb #b2019c94
@@ -356,7 +365,8 @@ async def asolve_many(self: Solver,
                       valid: int | None = None) -> list:  # examples its unit tests come from
     "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
     check_concurrency(concurrency)
-    if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
+    if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]:
+        raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
     if questions: self._begin(questions[0], examples, task, train, valid)  # arguments that cannot work fail here, once
     gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
     async def one(q):
