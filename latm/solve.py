@@ -99,18 +99,19 @@ def remove(self: Candidates, questions: list) -> int:
 
 
 # %% ../nbs/07b_solve.ipynb #5a3de917
-DIRECT_SYSTEM = ('Answer the question. Reason step by step if it helps, then give the final answer alone on the last line, as "Answer: <answer>". '
-                 'For a multiple-choice question, the answer is the letter of the option, such as (A).')
+DIRECT_SYSTEM = ('Answer the question. Reason step by step if it helps, then give the final answer alone on the last '
+                 'line, as "Answer: <answer>". For a multiple-choice question, the answer is the letter of the option, '
+                 'such as (A).')
 
 def direct_messages(question: str) -> list:
     "Chat messages asking a model to answer `question` without a tool"
     return [{'role': 'system', 'content': DIRECT_SYSTEM}, {'role': 'user', 'content': question}]
 
 def direct_answer(reply: str, question: str = '') -> str:
-    "The final answer in a reply to `direct_messages`: its last 'Answer:' line, else its last line, normalised for `question`"
+    "The final answer in a reply to `direct_messages`: its last 'Answer:' line, else its last line, normalised"
     lines = [l.strip() for l in reply.strip().splitlines() if l.strip()] or ['']
-    found = next((m.group(1) for l in reversed(lines) if (m := re.match(r'(?i)^\W*(?:final\s+)?answer\W*[:=]\s*(.+)$',
-                                                                        l))), lines[-1])
+    answer_line = re.compile(r'(?i)^\W*(?:final\s+)?answer\W*[:=]\s*(.+)$')
+    found = next((m.group(1) for l in reversed(lines) if (m := answer_line.match(l))), lines[-1])
     return normalise_answer(found.strip().strip('*`').strip(), question)
 
 # %% ../nbs/07b_solve.ipynb #4a98eff2
@@ -118,7 +119,7 @@ def direct_answer(reply: str, question: str = '') -> str:
 class Solution:
     "How `solve` answered a question: the path it took, the answer, and what it cost"
     question: str
-    path: str  # 'tool': a stored tool answered; 'made': a tool was made for the question's task, then used; 'direct': the maker model answered (no tool applied, or it gave no answer)
+    path: str  # 'tool': a stored tool answered; 'made': a tool was made, then used; 'direct': the maker answered
     answer: str | None = None  # the normalised answer (None: there is none; see `errors`)
     tool: str | None = None  # the tool that answered
     task: str | None = None  # the task named by the caller
@@ -137,10 +138,10 @@ class Solution:
 
 # %% ../nbs/07b_solve.ipynb #ff8d2088
 class Solver:
-    "The functional cache: a stored tool answers each question of its task; a new task gets a tool when examples come with it, else a direct answer"
+    "The functional cache: a stored tool answers its task's questions; a new task gets one from examples, or a direct answer"
     def __init__(self,
-                 library=None,  # a `ToolLibrary` or its folder (None: `ToolLibrary()`, i.e. $LATM_LIBRARY or ./latm_tools)
-                 maker: Model | None = None,  # makes tools and answers new tasks directly (None: the configured 'maker')
+                 library=None,  # a `ToolLibrary` or its folder (None: `ToolLibrary()`: $LATM_LIBRARY or ./latm_tools)
+                 maker: Model | None = None,  # makes tools, answers new tasks directly (None: the configured 'maker')
                  verifier: Model | None = None,  # verifies and wraps new tools (None: the configured 'verifier')
                  user: Model | None = None,  # uses the tools (None: the configured 'user')
                  sandbox=None,  # where model code runs (None: the library's shared sandbox)
@@ -148,7 +149,8 @@ class Solver:
                  repairs: int = 2,  # the user's fixes per question
                  **dispatcher):  # passed to `Dispatcher`: mode, embedder, model, threshold, ...
         self.library = library if isinstance(library, ToolLibrary) else ToolLibrary(library)
-        self.maker, self.verifier, self.user = maker or Model('maker'), verifier or Model('verifier'), user or Model('user')
+        self.maker, self.verifier = maker or Model('maker'), verifier or Model('verifier')
+        self.user = user or Model('user')
         self.sandbox, self.retries, self.repairs = sandbox, retries, repairs
         self.candidates = Candidates(self.library)
         self.dispatcher = Dispatcher({}, cache_dir=Path(self.library.path) / '.dispatch', **dispatcher)
@@ -177,14 +179,15 @@ def _task(self: Solver, task: str, examples,
         examples = examples.examples
     given, kept = load_examples(examples) if examples is not None else [], self.candidates.examples(task)
     if not given and not kept:
-        raise SolveError(f'No examples for task {task!r}: give examples, or label kept questions with candidates.add(question, answer, task={task!r}).')
+        raise SolveError(f'No examples for task {task!r}: give examples, or label kept questions with '
+                         f'candidates.add(question, answer, task={task!r}).')
     seen = {e.question for e in given}
     return Task(task, given + [e for e in kept if e.question not in seen], **split)
 
 # %% ../nbs/07b_solve.ipynb #6519aa0e
 @patch
 def _store(self: Solver, tool: Tool, task: Task) -> tuple:
-    "Add `tool` to the library and the dispatcher, and forget the candidates it was made from: (the stored tool, dollars spent embedding it)"
+    "Store `tool` in the library and the dispatcher, forget its candidates: (the stored tool, dollars spent embedding)"
     stored = self.library.add(tool)
     self.tools[stored.name] = stored
     self.dispatcher.add(stored.name, tool_questions(stored))
@@ -216,7 +219,8 @@ def _begin(self: Solver, question: str, examples, task: str | None,
         raise SolveError('solve() needs a question: give a non-empty string.')
     if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
     if examples is not None and task is None:
-        raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); the name names its tool.')
+        raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); '
+                         'the name names its tool.')
     if examples is None and (train, valid) != (None, None):
         raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
     new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
@@ -253,7 +257,7 @@ def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
 # %% ../nbs/07b_solve.ipynb #ea9e0e2e
 @patch
 def _direct(self: Solver, s: Solution, c) -> Solution:
-    "Fill `s` from the maker's direct reply `c` (a Completion, or the LatmError it raised); keep the question as a candidate"
+    "Fill `s` from the maker's direct reply `c` (a Completion, or a LatmError); keep the question as a candidate"
     s.path = 'direct'
     if isinstance(c, LatmError): s.errors.append(f'the maker model gave no direct answer: {c}')
     else:
@@ -265,7 +269,7 @@ def _direct(self: Solver, s: Solution, c) -> Solution:
 # %% ../nbs/07b_solve.ipynb #e8bb7c5f
 @patch
 def _named(self: Solver, s: Solution, d) -> str | None:
-    "The tool the question goes to: the task named by the caller (`d` None), else the dispatcher's choice (a `Dispatch`, or the `LatmError` dispatching raised: then none)"
+    "The tool for the question: the caller's task (`d` None), else the `Dispatch`'s choice (none for a `LatmError` `d`)"
     if d is None: return s.task
     if isinstance(d, LatmError):
         s.errors.append(f'dispatching failed, so the question went on as one no stored tool answers: {d}')
@@ -301,7 +305,8 @@ async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
     async with self._making_lock(task.name):
         if task.name in self.tools: return task.name  # made meanwhile, for another question of the task
         if failed and task.name in failed:
-            s.errors.append(f'making a tool for {task.name!r} failed earlier in this batch, so the maker answered directly: {failed[task.name]}')
+            s.errors.append(f'making a tool for {task.name!r} failed earlier in this batch, '
+                            f'so the maker answered directly: {failed[task.name]}')
             return None
         maker = self._maker(task)
         tool, error = await asyncio.to_thread(_attempt, maker)
@@ -314,7 +319,7 @@ async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
 # %% ../nbs/07b_solve.ipynb #b2019c94
 @patch
 def _steps(self: Solver, question: str, examples, task: str | None, train: int | None, valid: int | None):
-    "One question's solving: yields ('dispatch', question), ('make', (Solution, Task)), ('use', (tool, question)) and ('chat', messages); returns the `Solution`"
+    "Solve one question: yields ('dispatch', q), ('make', (Solution, Task)), ('use', (tool, q)), ('chat', messages)"
     started = time.perf_counter()
     s, new = self._begin(question, examples, task, train, valid)
     task = s.task  # a `Task` given as the examples names it
@@ -335,14 +340,14 @@ def _steps(self: Solver, question: str, examples, task: str | None, train: int |
 @patch
 def solve(self: Solver,
           question: str,
-          examples=None,  # examples of the question's task (any form `load_examples` reads): a tool is made first if no tool applies
-          task: str | None = None,  # the task's name: names a tool made for it, labels a kept candidate; a stored tool's name skips dispatch
+          examples=None,  # examples of its task (as `load_examples` reads): a tool is made first if no tool applies
+          task: str | None = None,  # names a tool made for it, labels a candidate; a stored tool's name skips dispatch
           train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
           valid: int | None = None) -> Solution:  # examples its unit tests come from (None: a `Task`'s split, else 3)
-    "Answer `question` with the stored tool of its task; else make one from `examples`; else (or if the tool fails) answer directly and keep the question"
+    "Answer with its task's stored tool; else make one from `examples`; else (or if the tool fails) answer directly"
     return drive(self._steps(question, examples, task, train, valid),
                  dict(dispatch=self.dispatcher.dispatch, make=lambda job: self._make(*job),
-                      use=lambda job: self._user(job[0]).answer(job[1]), chat=lambda messages: self.maker.chat(messages)))
+                      use=lambda job: self._user(job[0]).answer(job[1]), chat=self.maker.chat))
 
 # %% ../nbs/07b_solve.ipynb #0d8c3677
 @patch
@@ -351,7 +356,7 @@ async def asolve(self: Solver, question: str, examples=None, task: str | None = 
     "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
     return await adrive(self._steps(question, examples, task, train, valid),
                         dict(dispatch=self.dispatcher.adispatch, make=lambda job: self._amake(*job),
-                             use=lambda job: self._user(job[0]).aanswer(job[1]), chat=lambda messages: self.maker.achat(messages)))
+                             use=lambda job: self._user(job[0]).aanswer(job[1]), chat=self.maker.achat))
 
 # %% ../nbs/07b_solve.ipynb #8ed318ca
 @patch
@@ -363,7 +368,7 @@ async def asolve_many(self: Solver,
                       progress: bool = True,  # show a progress bar
                       train: int | None = None,  # examples the maker proposes from, as for `solve`
                       valid: int | None = None) -> list:  # examples its unit tests come from
-    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
+    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; failures stay apart"
     check_concurrency(concurrency)
     if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]:
         raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
@@ -397,8 +402,9 @@ def solve_many(self: Solver, questions: list, examples=None, task: str | None = 
 # %% ../nbs/07b_solve.ipynb #3718ab2c
 def solutions_frame(solutions: list) -> pd.DataFrame:
     "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"
-    return pd.DataFrame([dict(question=s.question, path=s.path, tool=s.tool, answer=s.answer, errors='; '.join(s.errors) or None,
-                              prompt_tokens=s.usage.prompt_tokens, completion_tokens=s.usage.completion_tokens, cost=s.cost, latency=s.latency)
+    return pd.DataFrame([dict(question=s.question, path=s.path, tool=s.tool, answer=s.answer,
+                              errors='; '.join(s.errors) or None, prompt_tokens=s.usage.prompt_tokens,
+                              completion_tokens=s.usage.completion_tokens, cost=s.cost, latency=s.latency)
                          for s in solutions])
 
 # %% ../nbs/07b_solve.ipynb #527ff155
