@@ -59,8 +59,8 @@ def dispatcher_accuracy(units: dict,  # name -> (task whose stored questions mak
                        template_weight=template_weight, negatives=negatives, cache_dir=cache)
         d.calibrate()
         for u in units:
-            decisions = [d._embedding_decision(row, 0.0, 0.0) for t in units[u][1]
-                         for row in d._scores(tested[t.name][0], tested[t.name][1] @ d.index()['vectors'].T)]
+            decisions = [d.embedding_decision(row, 0.0, 0.0) for t in units[u][1]
+                         for row in d.pair_scores(tested[t.name][0], tested[t.name][1] @ d.index()['vectors'].T)]
             rows.append(dict(split=split, unit=u, known=u in known, n=len(decisions), threshold=d.threshold,
                              right=sum(r.tool == (u if u in known else None) for r, _ in decisions), asks=sum(a for _, a in decisions)))
     return pd.DataFrame(rows)
