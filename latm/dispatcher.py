@@ -9,7 +9,7 @@ __all__ = ['LOCAL_MODEL', 'EMBED_EXTRA', 'NONE_WORDS', 'DISPATCH_SYSTEM', 'MODES
            'NEGATIVES', 'DispatchError', 'local_model_installed', 'load_local_model', 'unit_rows', 'encode_texts',
            'LocalEmbedder', 'EndpointEmbedder', 'HashingEmbedder', 'default_embedder', 'vectors_file', 'cached_vectors',
            'word_pairs', 'template_of', 'template_overlap', 'Dispatch', 'parse_choice', 'dispatch_messages',
-           'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'negative_questions', 'drive', 'adrive']
+           'Dispatcher', 'tool_questions', 'from_library', 'best_threshold', 'negative_questions']
 
 # %% ../nbs/07_dispatcher.ipynb #eed32d6f
 import asyncio, hashlib, importlib.util, io, json, os, re, time, warnings, zlib
@@ -21,6 +21,7 @@ import numpy as np
 from fastcore.basics import patch
 from .models import LatmError, Model, Usage, write_atomic, add_costs
 from .library import Tool
+from .user import drive, adrive
 
 
 # %% ../nbs/07_dispatcher.ipynb #c91c10c4
@@ -501,28 +502,6 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
                         reply=completion.text, note=note)
     return Dispatch(tool, d.score, d.margin, 'llm', time.perf_counter() - started, add_costs(d.cost, completion.cost),
                     completion.usage, d.candidates, completion.text, note)
-
-# %% ../nbs/07_dispatcher.ipynb #fdf7d151
-def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
-          handlers: dict):  # need -> a function of what
-    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
-    send, got = steps.send, None
-    while True:
-        try: need, what = send(got)
-        except StopIteration as done: return done.value
-        try: send, got = steps.send, handlers[need](what)
-        except Exception as e: send, got = steps.throw, e
-
-# %% ../nbs/07_dispatcher.ipynb #ab126363
-async def adrive(steps,  # as for `drive`
-                 handlers: dict):  # need -> an async function of what
-    "`drive` with async handlers, awaited in turn"
-    send, got = steps.send, None
-    while True:
-        try: need, what = send(got)
-        except StopIteration as done: return done.value
-        try: send, got = steps.send, await handlers[need](what)
-        except Exception as e: send, got = steps.throw, e
 
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch

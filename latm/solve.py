@@ -21,8 +21,8 @@ from .models import LatmError, Model, Usage, tags, write_atomic, add_costs
 from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
-from .user import ToolUser, Answer, check_concurrency, run_async
-from .dispatcher import Dispatch, Dispatcher, tool_questions, drive, adrive
+from .user import ToolUser, Answer, adrive, check_concurrency, drive, run_async
+from .dispatcher import Dispatch, Dispatcher, tool_questions
 
 # %% ../nbs/07b_solve.ipynb #1c5deeee
 class SolveError(LatmError):

@@ -6,8 +6,8 @@ Docs: https://latm-dev.github.io/latm/user.html.md"""
 
 # %% auto #0
 __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'MAX_ERROR_CHARS', 'tool_prompt', 'tool_messages', 'head_and_tail', 'Answer', 'ToolUser',
-           'drive_steps', 'adrive_steps', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async', 'scored',
-           'batch_failures', 'ause_tool_many', 'use_tool_many']
+           'drive', 'adrive', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async', 'scored', 'batch_failures',
+           'ause_tool_many', 'use_tool_many']
 
 # %% ../nbs/06_user.ipynb #e627b239
 import asyncio, collections
@@ -131,12 +131,12 @@ def _outcome(self: ToolUser, answer: Answer, code: str, full: str, var: str, run
 # %% ../nbs/06_user.ipynb #c2f553cd
 @patch
 def _attempts(self: ToolUser, question: str):
-    "One question's attempts, as steps for `drive_steps`; returns the `Answer`"
+    "One question's attempts, as steps for `drive`: needs 'chat' (messages) and 'run' ((code, names)); returns the `Answer`"
     answer, messages = Answer(question, error='no attempt'), tool_messages(self.tool, question)
     for _ in range(self.repairs + 1):
-        c = yield 'chat', messages
-        if isinstance(c, LatmError):
-            answer.error = head_and_tail(str(c))
+        try: c = yield 'chat', messages
+        except LatmError as e:
+            answer.error = head_and_tail(str(e))
             return answer
         self._account(answer, c)
         code, full, var, error = self._check(c.text)
@@ -154,31 +154,27 @@ def _account(self: ToolUser, answer: Answer, c):
     answer.usage = answer.usage + c.usage
     answer.cost = add_costs(answer.cost, c.cost)
 
-# %% ../nbs/06_user.ipynb #083e4ccc
-def drive_steps(steps,  # a generator yielding ('chat', messages) and ('run', (code, names)), returning its result
-                chat,  # messages -> the model's reply; a `LatmError` it raises is sent in as the reply
-                run):  # (code, names=names) -> the sandbox's run
-    "Meet the needs of `steps` with synchronous `chat` and `run` until it returns; what it returns"
-    got = None
+# %% ../nbs/06_user.ipynb #fdf7d151
+def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
+          handlers: dict):  # need -> a function of what
+    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
+    send, got = steps.send, None
     while True:
-        try: need, what = steps.send(got)
+        try: need, what = send(got)
         except StopIteration as done: return done.value
-        if need == 'run': got = run(what[0], names=what[1])
-        else:
-            try: got = chat(what)
-            except LatmError as e: got = e
+        try: send, got = steps.send, handlers[need](what)
+        except Exception as e: send, got = steps.throw, e
 
-# %% ../nbs/06_user.ipynb #a46bbcc2
-async def adrive_steps(steps, chat, run):  # as `drive_steps`, with `chat` and `run` coroutine functions
-    "Meet the needs of `steps` with async `chat` and `run` until it returns; what it returns"
-    got = None
+# %% ../nbs/06_user.ipynb #ab126363
+async def adrive(steps,  # as for `drive`
+                 handlers: dict):  # need -> an async function of what
+    "`drive` with async handlers, awaited in turn"
+    send, got = steps.send, None
     while True:
-        try: need, what = steps.send(got)
+        try: need, what = send(got)
         except StopIteration as done: return done.value
-        if need == 'run': got = await run(what[0], names=what[1])
-        else:
-            try: got = await chat(what)
-            except LatmError as e: got = e
+        try: send, got = steps.send, await handlers[need](what)
+        except Exception as e: send, got = steps.throw, e
 
 # %% ../nbs/06_user.ipynb #8e3e8da7
 def _vote(question: str, answers: list) -> Answer:
@@ -196,19 +192,19 @@ def _vote(question: str, answers: list) -> Answer:
 @patch
 def answer(self: ToolUser, question: str) -> Answer:
     "Answer one question"
-    run, chat = partial(self.sandbox.run, timeout=self.timeout), self.user.chat
+    run = lambda what: self.sandbox.run(what[0], names=what[1], timeout=self.timeout)
     with tags(tool=self.tool.name, task=self.tool.provenance.task):
-        answers = [drive_steps(self._attempts(question), partial(chat, **self._sample_params(i)), run)
+        answers = [drive(self._attempts(question), dict(chat=partial(self.user.chat, **self._sample_params(i)), run=run))
                    for i in range(self.samples)]
     return _vote(question, answers)
 
 @patch
 async def aanswer(self: ToolUser, question: str) -> Answer:
     "Answer one question with the async client and sandbox"
-    run, chat = partial(self.sandbox.arun, timeout=self.timeout), self.user.achat
+    run = lambda what: self.sandbox.arun(what[0], names=what[1], timeout=self.timeout)
     with tags(tool=self.tool.name, task=self.tool.provenance.task):
-        answers = [await adrive_steps(self._attempts(question), partial(chat, **self._sample_params(i)), run)
-                   for i in range(self.samples)]
+        answers = [await adrive(self._attempts(question), dict(chat=partial(self.user.achat, **self._sample_params(i)),
+                                                               run=run)) for i in range(self.samples)]
     return _vote(question, answers)
 
 # %% ../nbs/06_user.ipynb #6455712c
