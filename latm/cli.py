@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from .models import LatmError, Model, UsageLedger
 from .console import as_commands
-from .testing import ScriptedServer, TranscriptReplay
+from .replay import TranscriptReplay, serving
 from .tasks import Task, ExampleError, load_examples, answers_match, paper_file, paper_task
 from .library import ToolLibrary, ToolError, checked_name, made_by
 from .maker import make_tool, MakingBar
@@ -132,10 +132,9 @@ def replay_tools(library: ToolLibrary, say=print) -> list:
     made = []
     for name in DEMO_TASKS:
         replay, run_ledger = TranscriptReplay.from_file(paper_file(f'latm-tools/{name}.json')), UsageLedger()
-        with ScriptedServer(replay) as srv:
-            gpt4 = Model('maker', model='gpt-4', base_url=srv.url, api_key='replay', max_retries=0, ledger=run_ledger)
+        with serving(replay) as url:
+            gpt4 = Model('maker', model='gpt-4', base_url=url, api_key='replay', max_retries=0, ledger=run_ledger)
             tool = make_tool(paper_task(name), library, maker=gpt4, verifier=gpt4)
-        replay.check()
         u = tool.provenance.usage
         made.append(dict(tool=tool.name, entry_point=tool.entry_point, use_cases=len(tool.use_cases), gpt4_calls=len(run_ledger),
                          tokens=u.get('prompt_tokens', 0) + u.get('completion_tokens', 0), cost_at_gpt4_prices=tool.provenance.cost))

@@ -1,4 +1,4 @@
-"""A real OpenAI-compatible HTTP server on loopback, with scripted replies, latency and errors, and a replay of recorded transcripts.
+"""A real OpenAI-compatible HTTP server on loopback, with scripted replies, latency, errors and strict endpoint profiles.
 
 Docs: https://latm-dev.github.io/latm/testing.html.md"""
 
@@ -6,14 +6,13 @@ Docs: https://latm-dev.github.io/latm/testing.html.md"""
 
 # %% auto #0
 __all__ = ['PROFILES', 'Reply', 'as_reply', 'count_tokens', 'message_text', 'PrefixCache', 'hashed_embedding', 'echo_last_user',
-           'ScriptError', 'error_body', 'profile_rules', 'refusal', 'ScriptedServer', 'TranscriptReplay']
+           'ScriptError', 'error_body', 'profile_rules', 'refusal', 'ScriptedServer']
 
 # %% ../nbs/00_testing.ipynb #994f7b80
-import base64, contextlib, hashlib, json, os, re, socket, struct, threading, time
+import base64, contextlib, hashlib, json, re, socket, struct, threading, time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 # %% ../nbs/00_testing.ipynb #03782ea4
 @dataclass
@@ -332,60 +331,3 @@ class ScriptedServer:
 
     def __enter__(self): return self.start()
     def __exit__(self, *exc): self.stop()
-
-# %% ../nbs/00_testing.ipynb #20d95716
-def _first_difference(expected: str, got: str, width: int = 60) -> str:
-    "Where two texts first differ, with a little context"
-    i = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
-    lo = max(0, i - width // 2)
-    return f'at character {i}: expected {expected[lo:i + width // 2]!r}, got {got[lo:i + width // 2]!r}'
-
-class TranscriptReplay:
-    "A script that answers each request with the next recorded assistant turn, and fails loudly when the conversation diverges"
-    def __init__(self,
-                 messages: list,  # recorded chat: dicts with `role` and `content`
-                 name: str = 'transcript'):  # used in error messages
-        self.name, self.turns = name, []
-        for m in messages:
-            turn = {'role': m['role'], 'content': message_text(m)}
-            if not (turn['role'] == 'assistant' and self.turns and self.turns[-1] == turn): self.turns.append(turn)
-        self.replies = [i for i, t in enumerate(self.turns) if t['role'] == 'assistant']
-        self.served, self.divergence, self.lock = 0, None, threading.Lock()
-
-    @classmethod
-    def from_file(cls, path):
-        "Load a recorded chat from a JSON file holding a list of messages"
-        path = Path(path)
-        return cls(json.loads(path.read_text()), name=path.stem)
-
-    @property
-    def finished(self) -> bool:
-        "Whether every recorded assistant turn has been served"
-        return self.served == len(self.replies)
-
-    def _check(self, sent: list, expected: list) -> str | None:
-        "Why `sent` is not the recorded conversation `expected`, or None"
-        for i, (e, s) in enumerate(zip(expected, sent)):
-            if e['role'] != s['role']: return f"message {i + 1} should be a {e['role']} message, got a {s['role']} message"
-            if e['content'].strip() != s['content'].strip():
-                return f"message {i + 1} ({e['role']}) differs {_first_difference(e['content'].strip(), s['content'].strip())}"
-        if len(sent) != len(expected): return f'{len(sent)} messages were sent where the recording has {len(expected)}'
-
-    def __call__(self, request: dict) -> Reply:
-        "The next recorded assistant turn, if `request` carries exactly the recorded conversation so far"
-        with self.lock:
-            if self.divergence: raise ScriptError(self.divergence)
-            if self.finished: raise ScriptError(f'{self.name}: the recording has no more assistant turns ({self.served} served)')
-            at = self.replies[self.served]
-            sent = [{'role': m.get('role'), 'content': message_text(m)} for m in request.get('messages', [])]
-            why = self._check(sent, self.turns[:at])
-            if why:
-                self.divergence = f'{self.name}: request {self.served + 1} diverged from the recording: {why}'
-                raise ScriptError(self.divergence)
-            self.served += 1
-            return Reply(text=self.turns[at]['content'])
-
-    def check(self):
-        "Raise unless the whole recording was replayed without divergence"
-        if self.divergence: raise AssertionError(self.divergence)
-        if not self.finished: raise AssertionError(f'{self.name}: only {self.served} of {len(self.replies)} recorded replies were requested')
