@@ -52,7 +52,8 @@ def _check(self: TranscriptReplay, sent: list, expected: list) -> str | None:
     for i, (e, s) in enumerate(zip(expected, sent)):
         if e['role'] != s['role']: return f"message {i + 1} should be a {e['role']} message, got a {s['role']} message"
         if e['content'].strip() != s['content'].strip():
-            return f"message {i + 1} ({e['role']}) differs {_first_difference(e['content'].strip(), s['content'].strip())}"
+            where = _first_difference(e['content'].strip(), s['content'].strip())
+            return f"message {i + 1} ({e['role']}) differs {where}"
     if len(sent) != len(expected): return f'{len(sent)} messages were sent where the recording has {len(expected)}'
 
 # %% ../nbs/00a_replay.ipynb #941141ca
@@ -61,7 +62,8 @@ def __call__(self: TranscriptReplay, request: dict) -> Reply:
     "The next recorded assistant turn, if `request` carries exactly the recorded conversation so far"
     with self.lock:
         if self.divergence: raise ScriptError(self.divergence)
-        if self.finished: raise ScriptError(f'{self.name}: the recording has no more assistant turns ({self.served} served)')
+        if self.finished:
+            raise ScriptError(f'{self.name}: the recording has no more assistant turns ({self.served} served)')
         at = self.replies[self.served]
         sent = [{'role': m.get('role'), 'content': message_text(m)} for m in request.get('messages', [])]
         if why := self._check(sent, self.turns[:at]):

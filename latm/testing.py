@@ -25,7 +25,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
     headers: dict = field(default_factory=dict)  # extra response headers, e.g. `{'retry-after': '0'}`
     body: str | None = None  # raw body sent instead of a well-formed completion
-    hang: bool = False  # never answer; the request stays in flight until the client closes the connection or the server stops
+    hang: bool = False  # never answer: in flight until the client closes the connection or the server stops
     usage: dict | None = None  # usage to report instead of the server's token estimate
     thinking: str = ''  # a reasoning model's thinking; the profile says whether and where the client sees it
 
@@ -84,7 +84,8 @@ class ScriptError(Exception):
     "The test's script could not answer a request (out of replies, or the conversation diverged)"
 
 def error_body(status: int, message: str,
-               param: str | None = None, code: str | None = None) -> dict:  # the request parameter at fault, and OpenAI's code for why
+               param: str | None = None,  # the request parameter at fault
+               code: str | None = None) -> dict:  # OpenAI's code for why
     "An OpenAI-style error body"
     kinds = {401: 'invalid_api_key', 404: 'model_not_found', 429: 'rate_limit_exceeded'}
     return {'error': {'message': message, 'type': 'invalid_request_error' if status < 500 else 'server_error',
@@ -107,7 +108,8 @@ PROFILES = {
 def profile_rules(profile, model: str) -> dict:
     "The merged rules of `profile` (a name in `PROFILES`, a tuple of names, or 'auto') for a request to `model`"
     names = (profile,) if isinstance(profile, str) else tuple(profile)
-    names = tuple(('openai-reasoning' if _REASONING_NAME.search(model or '') else 'openai-chat') if n == 'auto' else n for n in names)
+    by_name = 'openai-reasoning' if _REASONING_NAME.search(model or '') else 'openai-chat'
+    names = tuple(by_name if n == 'auto' else n for n in names)
     rules = {'refuses': ()}
     for n in names: rules = {**rules, **PROFILES[n], 'refuses': rules['refuses'] + PROFILES[n].get('refuses', ())}
     return rules
@@ -117,16 +119,18 @@ def refusal(rules: dict, request: dict) -> dict | None:
     for p in rules['refuses']:
         if p not in request or (p == 'temperature' and request[p] == 1): continue  # the default temperature is taken
         if p == 'temperature':
-            return error_body(400, f"Unsupported value: 'temperature' does not support {request[p]} with this model. Only the default (1) value is supported.",
-                              'temperature', 'unsupported_value')
+            return error_body(400, f"Unsupported value: 'temperature' does not support {request[p]} with this model. "
+                                   "Only the default (1) value is supported.", 'temperature', 'unsupported_value')
         instead = " Use 'max_completion_tokens' instead." if p == 'max_tokens' else ''
-        return error_body(400, f"Unsupported parameter: '{p}' is not supported with this model.{instead}", p, 'unsupported_parameter')
+        return error_body(400, f"Unsupported parameter: '{p}' is not supported with this model.{instead}",
+                          p, 'unsupported_parameter')
 
 # %% ../nbs/00_testing.ipynb #5fc52e2e
 def _message(rules: dict, reply: Reply) -> tuple:
     "The assistant message, finish reason and reasoning tokens a reply gets under `rules`"
     message, thinking, thought = {'role': 'assistant', 'content': reply.text, 'refusal': None}, reply.thinking, 0
-    if thinking and rules.get('thinking') == 'content': message['content'] = f'<think>\n{thinking}\n</think>\n\n{reply.text}'
+    if thinking and rules.get('thinking') == 'content':
+        message['content'] = f'<think>\n{thinking}\n</think>\n\n{reply.text}'
     if thinking and rules.get('thinking') == 'field': message['reasoning_content'] = thinking
     if thinking and rules.get('thinking') in ('field', 'hidden'): thought = count_tokens(thinking)
     if not rules.get('cut_off'): return message, 'stop', thought
@@ -144,9 +148,11 @@ class ScriptedServer:
                  cache_block: int = 32,  # tokens per block of the imitated prompt cache
                  record: bool = True,  # keep every request in `requests`
                  profile='auto'):  # a name in `PROFILES`, a tuple of them, or 'auto': by the requested model's name
-        self.script, self.latency, self.models, self.api_key, self.embed, self.record = script, latency, models, api_key, embed, record
+        self.script, self.latency, self.models = script, latency, models
+        self.api_key, self.embed, self.record = api_key, embed, record
         names = (profile,) if isinstance(profile, str) else tuple(profile)
-        if bad := [n for n in names if n != 'auto' and n not in PROFILES]: raise ValueError(f'unknown profile(s) {bad}: use auto or any of {", ".join(PROFILES)}')
+        if bad := [n for n in names if n != 'auto' and n not in PROFILES]:
+            raise ValueError(f'unknown profile(s) {bad}: use auto or any of {", ".join(PROFILES)}')
         self.profile = profile
         if isinstance(script, (list, tuple)): self.script = list(script)
         self.requests, self.errors, self.count, self.active, self.max_active = [], [], 0, 0, 0
@@ -185,7 +191,7 @@ def in_flight(self: ScriptedServer):
 # %% ../nbs/00_testing.ipynb #db256aa1
 @patch
 def usage_for(self: ScriptedServer, request: dict, text: str, reasoning: int = 0) -> dict:
-    "Usage as the server counts it: prompt, completion (`reasoning` tokens of thinking included), cached and reasoning tokens"
+    "Usage as the server counts it: prompt, completion (`reasoning` thinking tokens included), cached, reasoning"
     msgs = request.get('messages', [])
     p, c = sum(count_tokens(message_text(m)) + 1 for m in msgs), count_tokens(text) + reasoning
     return {'prompt_tokens': p, 'completion_tokens': c, 'total_tokens': p + c,
@@ -206,12 +212,13 @@ def wait(self: ScriptedServer, seconds) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     "Serves one connection of a `ScriptedServer`"
     protocol_version = 'HTTP/1.1'
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: without this, each reply waits ~40 ms for a delayed ACK
+    # headers and body go out in separate writes: without this, each reply waits ~40 ms for a delayed ACK
+    disable_nagle_algorithm = True
     def log_message(self, *args): pass
 
     def handle(self):
         try: super().handle()
-        except ConnectionError: pass  # the client hung up mid-reply (it timed out or gave up): a test's doing, not an error
+        except ConnectionError: pass  # the client hung up mid-reply (timed out, gave up): a test's doing, not an error
 
     def _send(self, status: int, body, headers=None, content_type='application/json'):
         data = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
@@ -288,7 +295,8 @@ def do_POST(self: _Handler):
         with srv.lock: srv.requests.append({'path': path, 'body': request})
     if not srv.authorised(self.headers): return self._send(401, error_body(401, 'Incorrect API key provided.'))
     if srv.models and request.get('model') not in srv.models:
-        return self._send(404, error_body(404, f"The model `{request.get('model')}` does not exist or you do not have access to it."))
+        unknown = f"The model `{request.get('model')}` does not exist or you do not have access to it."
+        return self._send(404, error_body(404, unknown))
     if path == '/v1/chat/completions': return self._chat(srv, request)
     if path == '/v1/embeddings': return self._embeddings(srv, request)
     self._send(404, error_body(404, f'no route {self.path}'))
@@ -312,11 +320,12 @@ def _answer_chat(self: _Handler, srv, request, rules):
     try: reply = srv.next_reply(request)
     except ScriptError as e: return self._send(400, error_body(400, f'test script error: {e}'))
     if srv.wait(srv.latency + reply.delay) or reply.hang:
-        while not srv.wait(0.05) and not self._client_gone(): pass  # a hung request is in flight until the client gives up on it
+        while not srv.wait(0.05) and not self._client_gone(): pass  # in flight until the client gives up on it
         self.close_connection = True
         return
     if reply.status != 200:
-        return self._send(reply.status, reply.body if reply.body is not None else error_body(reply.status, reply.text or HTTPStatus(reply.status).phrase), reply.headers)
+        said = error_body(reply.status, reply.text or HTTPStatus(reply.status).phrase)
+        return self._send(reply.status, reply.body if reply.body is not None else said, reply.headers)
     if reply.body is not None: return self._send(200, reply.body, reply.headers)
     message, finish, thought = _message(rules, reply)
     usage = (reply.usage or srv.usage_for(request, message['content'], thought)) if rules.get('usage', True) else None
@@ -335,13 +344,16 @@ def _stream(self: _Handler, request, reply, message, finish, usage):
     self.send_header('connection', 'close')
     self.end_headers()
     self.close_connection = True
-    base = {'id': 'chatcmpl-stream', 'object': 'chat.completion.chunk', 'created': int(time.time()), 'model': request.get('model')}
+    base = {'id': 'chatcmpl-stream', 'object': 'chat.completion.chunk', 'created': int(time.time()),
+            'model': request.get('model')}
     pieces = re.findall(r'\S+\s*|\s+', message['content']) or ['']
-    deltas = ([{'reasoning_content': message['reasoning_content']}] if 'reasoning_content' in message else []) + [{'content': p} for p in pieces]
-    chunks = [{**base, 'choices': [{'index': 0, 'delta': {'role': 'assistant', **d} if i == 0 else d, 'finish_reason': None}]}
-              for i, d in enumerate(deltas)]
+    thought = [{'reasoning_content': message['reasoning_content']}] if 'reasoning_content' in message else []
+    deltas = thought + [{'content': p} for p in pieces]
+    chunks = [{**base, 'choices': [{'index': 0, 'delta': {'role': 'assistant', **d} if i == 0 else d,
+                                    'finish_reason': None}]} for i, d in enumerate(deltas)]
     chunks.append({**base, 'choices': [{'index': 0, 'delta': {}, 'finish_reason': finish}]})
-    if usage and (request.get('stream_options') or {}).get('include_usage'): chunks.append({**base, 'choices': [], 'usage': usage})
+    if usage and (request.get('stream_options') or {}).get('include_usage'):
+        chunks.append({**base, 'choices': [], 'usage': usage})
     for c in chunks: self.wfile.write(f'data: {json.dumps(c)}\n\n'.encode())
     self.wfile.write(b'data: [DONE]\n\n')
 
