@@ -136,8 +136,9 @@ def replay_tools(library: ToolLibrary, say=print) -> list:
             gpt4 = Model('maker', model='gpt-4', base_url=url, api_key='replay', max_retries=0, ledger=run_ledger)
             tool = make_tool(paper_task(name), library, maker=gpt4, verifier=gpt4)
         u = tool.provenance.usage
-        made.append(dict(tool=tool.name, entry_point=tool.entry_point, use_cases=len(tool.use_cases), gpt4_calls=len(run_ledger),
-                         tokens=u.get('prompt_tokens', 0) + u.get('completion_tokens', 0), cost_at_gpt4_prices=tool.provenance.cost))
+        made.append(dict(tool=tool.name, entry_point=tool.entry_point, use_cases=len(tool.use_cases),
+                         gpt4_calls=len(run_ledger), tokens=u.get('prompt_tokens', 0) + u.get('completion_tokens', 0),
+                         cost_at_gpt4_prices=tool.provenance.cost))
         say(f'  {name:<40} verified: {tool.entry_point}(), {len(tool.use_cases)} use cases reproduce their answers '
             f'({len(run_ledger)} GPT-4 turns replayed, {made[-1]["tokens"]:,} tokens, ${tool.provenance.cost:.2f} at GPT-4 prices)')
     return made
@@ -184,6 +185,7 @@ def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int, sa
         raise LatmError(f'The user model {user.model!r} at {user.base_url} answered none of the questions; the first error: {results[0]["first_error"]}')
     return results
 
+# %% ../nbs/10_cli.ipynb #63706d87
 def demo(args) -> int:
     "Replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer them live when an endpoint is set"
     if args.library: return demo_in(library_at(args.library), args)
