@@ -256,6 +256,7 @@ def start(self: ScriptedServer):
     self._thread.start()
     return self
 
+# %% ../nbs/00_testing.ipynb #42648c38
 @patch
 def stop(self: ScriptedServer):
     "Stop serving, wake hanging replies, close every connection and the listening socket"
