@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from .models import LatmError, Model, UsageLedger
 from .console import as_commands
-from .testing import ScriptedServer, TranscriptReplay
+from .replay import TranscriptReplay, serving
 from .tasks import Task, ExampleError, load_examples, answers_match, paper_file, paper_task
 from .library import ToolLibrary, ToolError, checked_name, made_by
 from .maker import make_tool, MakingBar
@@ -132,15 +132,16 @@ def replay_tools(library: ToolLibrary, say=print) -> list:
     made = []
     for name in DEMO_TASKS:
         replay, run_ledger = TranscriptReplay.from_file(paper_file(f'latm-tools/{name}.json')), UsageLedger()
-        with ScriptedServer(replay) as srv:
-            gpt4 = Model('maker', model='gpt-4', base_url=srv.url, api_key='replay', max_retries=0, ledger=run_ledger)
+        with serving(replay) as url:
+            gpt4 = Model('maker', model='gpt-4', base_url=url, api_key='replay', max_retries=0, ledger=run_ledger)
             tool = make_tool(paper_task(name), library, maker=gpt4, verifier=gpt4)
-        replay.check()
         u = tool.provenance.usage
-        made.append(dict(tool=tool.name, entry_point=tool.entry_point, use_cases=len(tool.use_cases), gpt4_calls=len(run_ledger),
-                         tokens=u.get('prompt_tokens', 0) + u.get('completion_tokens', 0), cost_at_gpt4_prices=tool.provenance.cost))
+        made.append(dict(tool=tool.name, entry_point=tool.entry_point, use_cases=len(tool.use_cases),
+                         gpt4_calls=len(run_ledger), tokens=u.get('prompt_tokens', 0) + u.get('completion_tokens', 0),
+                         cost_at_gpt4_prices=tool.provenance.cost))
         say(f'  {name:<40} verified: {tool.entry_point}(), {len(tool.use_cases)} use cases reproduce their answers '
-            f'({len(run_ledger)} GPT-4 turns replayed, {made[-1]["tokens"]:,} tokens, ${tool.provenance.cost:.2f} at GPT-4 prices)')
+            f'({len(run_ledger)} GPT-4 turns replayed, {made[-1]["tokens"]:,} tokens, '
+            f'${tool.provenance.cost:.2f} at GPT-4 prices)')
     return made
 
 # %% ../nbs/10_cli.ipynb #442d49cc
@@ -149,7 +150,8 @@ def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
     rows = [dict(question=e.question, answer=e.answer, task=name) for name in DEMO_TASKS
             for e in paper_task(name).test[:per_task]]
     dispatcher = Dispatcher.from_library(library)
-    with warnings.catch_warnings(record=True) as notes:  # e.g. that the local model is not installed: said as a note, not a warning's traceback line
+    # e.g. that the local model is not installed: said as a note, not a warning's traceback line
+    with warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter('always')
         dispatcher.dispatch(rows[0]['question'])  # load the model, embed the library and calibrate before timing
     for note in {str(n.message) for n in notes}: say(f'  note: {note.removeprefix("latm: ")}')
@@ -158,55 +160,67 @@ def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
     per_question = (time.perf_counter() - started) / len(rows)
     df = pd.DataFrame(rows).assign(tool=[p.tool for p in picks])
     right = int((df.tool == df.task).sum())
-    summary = dict(questions=len(df), right_tool=right, accuracy=right / len(df), ms_per_question=1000 * per_question, embedder=repr(dispatcher.embedder))
-    say(f'  {right}/{len(df)} questions went to the right tool ({100 * right / len(df):.1f}%), {1000 * per_question:.1f} ms per question, '
+    summary = dict(questions=len(df), right_tool=right, accuracy=right / len(df), ms_per_question=1000 * per_question,
+                   embedder=repr(dispatcher.embedder))
+    say(f'  {right}/{len(df)} questions went to the right tool ({100 * right / len(df):.1f}%), '
+        f'{1000 * per_question:.1f} ms per question, '
         f'with {dispatcher.embedder!r}; no model was called.')
     return df, summary
 
 # %% ../nbs/10_cli.ipynb #793cbaf6
 def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int, say=print) -> list:
-    "Answer the dispatched questions with the user model: accuracy, tokens, cost and the first error per task, beside the paper's"
+    "Answer the dispatched questions with the user model: accuracy, tokens, cost, first error per task, beside the paper's"
     user, results = Model('user'), []
     check_endpoint(user)
     for name, group in picked[picked.tool.notna()].groupby('tool', sort=False):
-        df = use_tool_many(library.get(name), group.question.tolist(), concurrency=concurrency, user=user, progress=False)
+        df = use_tool_many(library.get(name), group.question.tolist(), concurrency=concurrency, user=user,
+                           progress=False)
         right = sum(answers_match(a, e, q) for a, e, q in zip(df.answer, group.answer, group.question) if a is not None)
         gpt35, gpt4 = PAPER_LATM_ACCURACY[name]
-        results.append(dict(task=name, questions=len(df), accuracy=100 * right / len(df), errors=int(df.error.notna().sum()),
-                            prompt_tokens=int(df.prompt_tokens.sum()), completion_tokens=int(df.completion_tokens.sum()),
-                            cost=None if df.cost.isna().any() else float(df.cost.sum()), paper_gpt35=gpt35, paper_gpt4=gpt4,
-                            first_error=next(iter(df.error.dropna()), None)))
+        results.append(dict(task=name, questions=len(df), accuracy=100 * right / len(df),
+                            errors=int(df.error.notna().sum()), prompt_tokens=int(df.prompt_tokens.sum()),
+                            completion_tokens=int(df.completion_tokens.sum()),
+                            cost=None if df.cost.isna().any() else float(df.cost.sum()),
+                            paper_gpt35=gpt35, paper_gpt4=gpt4, first_error=next(iter(df.error.dropna()), None)))
         r = results[-1]
         cost = 'cost unknown' if r['cost'] is None else f'${r["cost"]:.4f}'
-        say(f'  {name:<40} {r["accuracy"]:5.1f}% right ({r["errors"]} without an answer); {r["prompt_tokens"]:,}+{r["completion_tokens"]:,} tokens, {cost}. '
+        say(f'  {name:<40} {r["accuracy"]:5.1f}% right ({r["errors"]} without an answer); '
+            f'{r["prompt_tokens"]:,}+{r["completion_tokens"]:,} tokens, {cost}. '
             f'Paper: {gpt35}% (GPT-3.5 user), {gpt4}% (GPT-4 user)')
         if r['first_error']: say(f'      the first error: {r["first_error"]}')
     if results and all(r['errors'] == r['questions'] for r in results):
-        raise LatmError(f'The user model {user.model!r} at {user.base_url} answered none of the questions; the first error: {results[0]["first_error"]}')
+        raise LatmError(f'The user model {user.model!r} at {user.base_url} answered none of the questions; '
+                        f'the first error: {results[0]["first_error"]}')
     return results
 
+# %% ../nbs/10_cli.ipynb #63706d87
 def demo(args) -> int:
-    "Replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer them live when an endpoint is set"
+    "Replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer live with an endpoint"
     if args.library: return demo_in(library_at(args.library), args)
     with tempfile.TemporaryDirectory(prefix='latm-demo-') as scratch: return demo_in(ToolLibrary(scratch), args)
 
 def demo_in(library: ToolLibrary, args) -> int:
     "`latm demo` with its tools kept in `library`"
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
-    say("latm demo\n\n1. Making tools. REPLAYED: GPT-4's replies are the paper's published transcripts, served only while latm sends exactly "
-        "the recorded conversation.\n   LIVE: latm's maker, the sandbox runs, the unit tests, the wrapping and the use-case checks.")
+    say("latm demo\n\n1. Making tools. REPLAYED: GPT-4's replies are the paper's published transcripts, "
+        "served only while latm sends exactly the recorded conversation.\n"
+        "   LIVE: latm's maker, the sandbox runs, the unit tests, the wrapping and the use-case checks.")
     made = replay_tools(library, say)
-    say(f'\n2. Stored {len(made)} verified tools in {library.path}' + ('' if args.library else ' (a temporary folder, removed at the end; keep them with --library DIR)') + '.')
-    say(f'\n3. Dispatching {args.questions} held-out questions per task (shipped with latm) to the right tool. LIVE, offline: the embedding dispatcher.')
+    scratch = '' if args.library else ' (a temporary folder, removed at the end; keep them with --library DIR)'
+    say(f'\n2. Stored {len(made)} verified tools in {library.path}{scratch}.')
+    say(f'\n3. Dispatching {args.questions} held-out questions per task (shipped with latm) to the right tool. '
+        'LIVE, offline: the embedding dispatcher.')
     picked, dispatched = dispatch_questions(library, args.questions, say)
     result = dict(replayed_tools=made, library=str(library.path), dispatch=dispatched, live=None)
     if live_endpoint():
         user = Model('user')
-        say(f'\n4. Answering them with the user model {user.model} at {user.base_url}. LIVE: real model calls, which cost money.')
+        say(f'\n4. Answering them with the user model {user.model} at {user.base_url}. '
+            'LIVE: real model calls, which cost money.')
         result['live'] = answer_live(library, picked, args.concurrency, say)
     else:
-        say('\n4. Answering: skipped, as no OPENAI_API_KEY or OPENAI_BASE_URL is set, so no model was called. Set one (for a local server, e.g. '
-            'OPENAI_BASE_URL=http://localhost:11434/v1 LATM_USER_MODEL=llama3.1) and run latm demo again to answer these questions '
+        say('\n4. Answering: skipped, as no OPENAI_API_KEY or OPENAI_BASE_URL is set, so no model was called. '
+            'Set one (for a local server, e.g. OPENAI_BASE_URL=http://localhost:11434/v1 LATM_USER_MODEL=llama3.1) '
+            'and run latm demo again to answer these questions '
             'with the user model and compare the accuracy with the paper.')
     if args.json: print(json.dumps(result, indent=1, default=str))
     return 0

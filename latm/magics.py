@@ -81,6 +81,7 @@ def tool_html(tool: Tool) -> str:
     tests = f'<details><summary>unit tests</summary><pre>{html.escape(tool.tests.strip())}</pre></details>' if tool.tests.strip() else ''
     return tool._repr_html_() + tests
 
+# %% ../nbs/08_magics.ipynb #efa7c8c7
 class MakingDisplay:
     "A live ipywidgets view of one making run; with `review`, Store and Discard buttons"
     def __init__(self, name: str, review: bool = False, on_store=None, on_discard=None):  # callbacks run when a button is pressed
@@ -102,31 +103,36 @@ class MakingDisplay:
         self.header.value = (f"<b>%%maketool {html.escape(self.name)}</b>: {html.escape(s['stage'])}{attempt} &middot; "
                              f"{s['prompt_tokens']:,} + {s['completion_tokens']:,} tokens &middot; {cost}")
 
-    def __call__(self, p: MakingProgress):
-        "Show one progress event"
-        self.state.update(stage=p.stage, attempt=p.attempt, prompt_tokens=p.usage.prompt_tokens, completion_tokens=p.usage.completion_tokens, cost=p.cost)
-        self.state['events'].append((p.stage, p.attempt, p.message))
-        if p.stage in STAGES: self.bar.value = STAGES.index(p.stage)
-        if p.stage == 'done': self.bar.value, self.bar.bar_style = len(STAGES), 'success'
-        if p.stage == 'failed': self.bar.bar_style = 'danger'
-        self._render()
+# %% ../nbs/08_magics.ipynb #9e2d1978
+@patch
+def __call__(self: MakingDisplay, p: MakingProgress):
+    "Show one progress event"
+    self.state.update(stage=p.stage, attempt=p.attempt, prompt_tokens=p.usage.prompt_tokens, completion_tokens=p.usage.completion_tokens, cost=p.cost)
+    self.state['events'].append((p.stage, p.attempt, p.message))
+    if p.stage in STAGES: self.bar.value = STAGES.index(p.stage)
+    if p.stage == 'done': self.bar.value, self.bar.bar_style = len(STAGES), 'success'
+    if p.stage == 'failed': self.bar.bar_style = 'danger'
+    self._render()
 
-    def show_tool(self, tool: Tool, note: str = ''):
-        "Show the finished tool, and what happens to it"
-        self.result.value = tool_html(tool) + (f'<p>{html.escape(note)}</p>' if note else '')
-        self.store.disabled = self.discard.disabled = False
+# %% ../nbs/08_magics.ipynb #81114119
+@patch
+def show_tool(self: MakingDisplay, tool: Tool, note: str = ''):
+    "Show the finished tool, and what happens to it"
+    self.result.value = tool_html(tool) + (f'<p>{html.escape(note)}</p>' if note else '')
+    self.store.disabled = self.discard.disabled = False
 
-    def decide(self, decision: str, callback=None):
-        "Run the decision's callback, then record the decision and retire the buttons; a callback that fails leaves them, and says why"
-        if self.state['decision'] is not None: return
-        try:
-            if callback: callback()
-        except LatmError as e:
-            self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {html.escape(as_commands(str(e), "notebook"))}</p>'
-            return
-        self.state['decision'] = decision
-        self.store.disabled = self.discard.disabled = True
-        self.result.value += f'<p><b>{html.escape(self.name)} {decision}.</b></p>'
+@patch
+def decide(self: MakingDisplay, decision: str, callback=None):
+    "Run the decision's callback, then record the decision and retire the buttons; a callback that fails leaves them, and says why"
+    if self.state['decision'] is not None: return
+    try:
+        if callback: callback()
+    except LatmError as e:
+        self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {html.escape(as_commands(str(e), "notebook"))}</p>'
+        return
+    self.state['decision'] = decision
+    self.store.disabled = self.discard.disabled = True
+    self.result.value += f'<p><b>{html.escape(self.name)} {decision}.</b></p>'
 
 # %% ../nbs/08_magics.ipynb #fde1961c
 @contextlib.contextmanager
@@ -185,6 +191,7 @@ class TextProgress:
             self.seen.add((p.stage, p.attempt))
             print(f'{self.view.name}: {p.stage}, attempt {p.attempt}')
 
+# %% ../nbs/08_magics.ipynb #ca9f1190
 @patch
 @magic_arguments()
 @argument('name', help="the tool's name: a Python identifier")
@@ -220,6 +227,7 @@ def maketool(self: LatmMagics, line: str, cell: str):
             view.decide('stored')
             if not widget_shown: print(f'{stored.name}: stored in {self.library.path} as version {stored.version}. {made_by(stored)}.')
 
+# %% ../nbs/08_magics.ipynb #f9abe8f9
 @patch
 def store(self: LatmMagics, name: str,
           force: bool = False):  # replace the stored version even if the tool fails its tests

@@ -1,4 +1,4 @@
-"""A real OpenAI-compatible HTTP server on loopback, with scripted replies, latency and errors, and a replay of recorded transcripts.
+"""A real OpenAI-compatible HTTP server on loopback, with scripted replies, latency, errors and strict endpoint profiles.
 
 Docs: https://latm-dev.github.io/latm/testing.html.md"""
 
@@ -6,14 +6,15 @@ Docs: https://latm-dev.github.io/latm/testing.html.md"""
 
 # %% auto #0
 __all__ = ['PROFILES', 'Reply', 'as_reply', 'count_tokens', 'message_text', 'PrefixCache', 'hashed_embedding', 'echo_last_user',
-           'ScriptError', 'error_body', 'profile_rules', 'refusal', 'ScriptedServer', 'TranscriptReplay']
+           'ScriptError', 'error_body', 'profile_rules', 'refusal', 'ScriptedServer']
 
 # %% ../nbs/00_testing.ipynb #994f7b80
-import base64, contextlib, hashlib, json, os, re, socket, struct, threading, time
+import base64, contextlib, hashlib, json, re, socket, struct, threading, time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+
+from fastcore.basics import patch
 
 # %% ../nbs/00_testing.ipynb #03782ea4
 @dataclass
@@ -24,7 +25,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
     headers: dict = field(default_factory=dict)  # extra response headers, e.g. `{'retry-after': '0'}`
     body: str | None = None  # raw body sent instead of a well-formed completion
-    hang: bool = False  # never answer; the request stays in flight until the client closes the connection or the server stops
+    hang: bool = False  # never answer: in flight until the client closes the connection or the server stops
     usage: dict | None = None  # usage to report instead of the server's token estimate
     thinking: str = ''  # a reasoning model's thinking; the profile says whether and where the client sees it
 
@@ -83,7 +84,8 @@ class ScriptError(Exception):
     "The test's script could not answer a request (out of replies, or the conversation diverged)"
 
 def error_body(status: int, message: str,
-               param: str | None = None, code: str | None = None) -> dict:  # the request parameter at fault, and OpenAI's code for why
+               param: str | None = None,  # the request parameter at fault
+               code: str | None = None) -> dict:  # OpenAI's code for why
     "An OpenAI-style error body"
     kinds = {401: 'invalid_api_key', 404: 'model_not_found', 429: 'rate_limit_exceeded'}
     return {'error': {'message': message, 'type': 'invalid_request_error' if status < 500 else 'server_error',
@@ -106,7 +108,8 @@ PROFILES = {
 def profile_rules(profile, model: str) -> dict:
     "The merged rules of `profile` (a name in `PROFILES`, a tuple of names, or 'auto') for a request to `model`"
     names = (profile,) if isinstance(profile, str) else tuple(profile)
-    names = tuple(('openai-reasoning' if _REASONING_NAME.search(model or '') else 'openai-chat') if n == 'auto' else n for n in names)
+    by_name = 'openai-reasoning' if _REASONING_NAME.search(model or '') else 'openai-chat'
+    names = tuple(by_name if n == 'auto' else n for n in names)
     rules = {'refuses': ()}
     for n in names: rules = {**rules, **PROFILES[n], 'refuses': rules['refuses'] + PROFILES[n].get('refuses', ())}
     return rules
@@ -116,118 +119,22 @@ def refusal(rules: dict, request: dict) -> dict | None:
     for p in rules['refuses']:
         if p not in request or (p == 'temperature' and request[p] == 1): continue  # the default temperature is taken
         if p == 'temperature':
-            return error_body(400, f"Unsupported value: 'temperature' does not support {request[p]} with this model. Only the default (1) value is supported.",
-                              'temperature', 'unsupported_value')
+            return error_body(400, f"Unsupported value: 'temperature' does not support {request[p]} with this model. "
+                                   "Only the default (1) value is supported.", 'temperature', 'unsupported_value')
         instead = " Use 'max_completion_tokens' instead." if p == 'max_tokens' else ''
-        return error_body(400, f"Unsupported parameter: '{p}' is not supported with this model.{instead}", p, 'unsupported_parameter')
+        return error_body(400, f"Unsupported parameter: '{p}' is not supported with this model.{instead}",
+                          p, 'unsupported_parameter')
 
 # %% ../nbs/00_testing.ipynb #5fc52e2e
 def _message(rules: dict, reply: Reply) -> tuple:
     "The assistant message, finish reason and reasoning tokens a reply gets under `rules`"
     message, thinking, thought = {'role': 'assistant', 'content': reply.text, 'refusal': None}, reply.thinking, 0
-    if thinking and rules.get('thinking') == 'content': message['content'] = f'<think>\n{thinking}\n</think>\n\n{reply.text}'
+    if thinking and rules.get('thinking') == 'content':
+        message['content'] = f'<think>\n{thinking}\n</think>\n\n{reply.text}'
     if thinking and rules.get('thinking') == 'field': message['reasoning_content'] = thinking
     if thinking and rules.get('thinking') in ('field', 'hidden'): thought = count_tokens(thinking)
     if not rules.get('cut_off'): return message, 'stop', thought
     return {**message, 'content': message['content'][:len(message['content']) // 2]}, 'length', thought
-
-class _Handler(BaseHTTPRequestHandler):
-    "Serves one connection of a `ScriptedServer`"
-    protocol_version = 'HTTP/1.1'
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: without this, each reply waits ~40 ms for a delayed ACK
-    def log_message(self, *args): pass
-
-    def handle(self):
-        try: super().handle()
-        except ConnectionError: pass  # the client hung up mid-reply (it timed out or gave up): a test's doing, not an error
-
-    def _send(self, status: int, body, headers=None, content_type='application/json'):
-        data = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
-        self.send_response(status)
-        self.send_header('content-type', content_type)
-        self.send_header('content-length', str(len(data)))
-        for k, v in (headers or {}).items(): self.send_header(k, str(v))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        srv = self.server.owner
-        if self.path.rstrip('/') != '/v1/models': return self._send(404, error_body(404, f'no route {self.path}'))
-        if not srv.authorised(self.headers): return self._send(401, error_body(401, 'Incorrect API key provided.'))
-        self._send(200, {'object': 'list', 'data': [{'id': m, 'object': 'model', 'created': 0, 'owned_by': 'latm-test'}
-                                                    for m in srv.models or ['test-model']]})
-
-    def do_POST(self):
-        srv, path = self.server.owner, self.path.rstrip('/')
-        raw = self.rfile.read(int(self.headers.get('content-length') or 0))
-        try: request = json.loads(raw)
-        except ValueError: return self._send(400, error_body(400, 'request body is not JSON'))
-        if srv.record:
-            with srv.lock: srv.requests.append({'path': path, 'body': request})
-        if not srv.authorised(self.headers): return self._send(401, error_body(401, 'Incorrect API key provided.'))
-        if srv.models and request.get('model') not in srv.models:
-            return self._send(404, error_body(404, f"The model `{request.get('model')}` does not exist or you do not have access to it."))
-        if path == '/v1/chat/completions': return self._chat(srv, request)
-        if path == '/v1/embeddings': return self._embeddings(srv, request)
-        self._send(404, error_body(404, f'no route {self.path}'))
-
-    def _client_gone(self) -> bool:
-        "Whether the client has closed this connection, giving up on its request"
-        try: return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b''
-        except BlockingIOError: return False
-        except OSError: return True
-
-    def _chat(self, srv, request):
-        rules = profile_rules(srv.profile, request.get('model'))
-        if refused := refusal(rules, request): return self._send(400, refused)
-        with srv.in_flight(): self._answer_chat(srv, request, rules)
-
-    def _answer_chat(self, srv, request, rules):
-        try: reply = srv.next_reply(request)
-        except ScriptError as e: return self._send(400, error_body(400, f'test script error: {e}'))
-        if srv.wait(srv.latency + reply.delay) or reply.hang:
-            while not srv.wait(0.05) and not self._client_gone(): pass  # a hung request is in flight until the client gives up on it
-            self.close_connection = True
-            return
-        if reply.status != 200:
-            return self._send(reply.status, reply.body if reply.body is not None else error_body(reply.status, reply.text or HTTPStatus(reply.status).phrase), reply.headers)
-        if reply.body is not None: return self._send(200, reply.body, reply.headers)
-        message, finish, thought = _message(rules, reply)
-        usage = (reply.usage or srv.usage_for(request, message['content'], thought)) if rules.get('usage', True) else None
-        if request.get('stream'): return self._stream(request, reply, message, finish, usage)
-        self._send(200, {'id': f'chatcmpl-{srv.count}', 'object': 'chat.completion', 'created': int(time.time()),
-                         'model': request.get('model'), 'system_fingerprint': None,
-                         'choices': [{'index': 0, 'message': message, 'logprobs': None, 'finish_reason': finish}],
-                         'usage': usage}, reply.headers)
-
-    def _stream(self, request, reply, message, finish, usage):
-        self.send_response(200)
-        self.send_header('content-type', 'text/event-stream')
-        for k, v in reply.headers.items(): self.send_header(k, str(v))
-        self.send_header('connection', 'close')
-        self.end_headers()
-        self.close_connection = True
-        base = {'id': 'chatcmpl-stream', 'object': 'chat.completion.chunk', 'created': int(time.time()), 'model': request.get('model')}
-        pieces = re.findall(r'\S+\s*|\s+', message['content']) or ['']
-        deltas = ([{'reasoning_content': message['reasoning_content']}] if 'reasoning_content' in message else []) + [{'content': p} for p in pieces]
-        chunks = [{**base, 'choices': [{'index': 0, 'delta': {'role': 'assistant', **d} if i == 0 else d, 'finish_reason': None}]}
-                  for i, d in enumerate(deltas)]
-        chunks.append({**base, 'choices': [{'index': 0, 'delta': {}, 'finish_reason': finish}]})
-        if usage and (request.get('stream_options') or {}).get('include_usage'): chunks.append({**base, 'choices': [], 'usage': usage})
-        for c in chunks: self.wfile.write(f'data: {json.dumps(c)}\n\n'.encode())
-        self.wfile.write(b'data: [DONE]\n\n')
-
-    def _embeddings(self, srv, request):
-        texts = request.get('input')
-        texts = [texts] if isinstance(texts, str) else list(texts or [])
-        if srv.wait(srv.latency): return
-        vectors = [srv.embed(t) for t in texts]
-        b64 = request.get('encoding_format') == 'base64'
-        enc = (lambda v: base64.b64encode(struct.pack(f'<{len(v)}f', *v)).decode()) if b64 else (lambda v: v)
-        n = sum(count_tokens(t) for t in texts)
-        self._send(200, {'object': 'list', 'model': request.get('model'),
-                         'data': [{'object': 'embedding', 'index': i, 'embedding': enc(v)} for i, v in enumerate(vectors)],
-                         'usage': {'prompt_tokens': n, 'total_tokens': n}})
 
 # %% ../nbs/00_testing.ipynb #e620fe75
 class ScriptedServer:
@@ -241,9 +148,11 @@ class ScriptedServer:
                  cache_block: int = 32,  # tokens per block of the imitated prompt cache
                  record: bool = True,  # keep every request in `requests`
                  profile='auto'):  # a name in `PROFILES`, a tuple of them, or 'auto': by the requested model's name
-        self.script, self.latency, self.models, self.api_key, self.embed, self.record = script, latency, models, api_key, embed, record
+        self.script, self.latency, self.models = script, latency, models
+        self.api_key, self.embed, self.record = api_key, embed, record
         names = (profile,) if isinstance(profile, str) else tuple(profile)
-        if bad := [n for n in names if n != 'auto' and n not in PROFILES]: raise ValueError(f'unknown profile(s) {bad}: use auto or any of {", ".join(PROFILES)}')
+        if bad := [n for n in names if n != 'auto' and n not in PROFILES]:
+            raise ValueError(f'unknown profile(s) {bad}: use auto or any of {", ".join(PROFILES)}')
         self.profile = profile
         if isinstance(script, (list, tuple)): self.script = list(script)
         self.requests, self.errors, self.count, self.active, self.max_active = [], [], 0, 0, 0
@@ -251,141 +160,214 @@ class ScriptedServer:
         self._httpd = self._thread = None
         self._conns = set()
 
-    def next_reply(self, request: dict) -> Reply:
-        "The scripted reply to `request`"
-        with self.lock:
-            self.count += 1
-            n = self.count
-            if isinstance(self.script, list):
-                if not self.script:
-                    self.errors.append(msg := f'out of scripted replies at request {n}')
-                    raise ScriptError(msg)
-                return as_reply(self.script.pop(0))
-        try: return as_reply((self.script or echo_last_user)(request))
-        except ScriptError as e:
-            with self.lock: self.errors.append(str(e))
-            raise
+# %% ../nbs/00_testing.ipynb #0eace42e
+@patch
+def next_reply(self: ScriptedServer, request: dict) -> Reply:
+    "The scripted reply to `request`"
+    with self.lock:
+        self.count += 1
+        n = self.count
+        if isinstance(self.script, list):
+            if not self.script:
+                self.errors.append(msg := f'out of scripted replies at request {n}')
+                raise ScriptError(msg)
+            return as_reply(self.script.pop(0))
+    try: return as_reply((self.script or echo_last_user)(request))
+    except ScriptError as e:
+        with self.lock: self.errors.append(str(e))
+        raise
 
-    @contextlib.contextmanager
-    def in_flight(self):
-        "Count a chat request as in flight while it is answered; `max_active` keeps the peak"
-        with self.lock:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-        try: yield
-        finally:
-            with self.lock: self.active -= 1
+@patch
+@contextlib.contextmanager
+def in_flight(self: ScriptedServer):
+    "Count a chat request as in flight while it is answered; `max_active` keeps the peak"
+    with self.lock:
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+    try: yield
+    finally:
+        with self.lock: self.active -= 1
 
-    def usage_for(self, request: dict, text: str, reasoning: int = 0) -> dict:
-        "Usage as the server counts it: prompt, completion (`reasoning` tokens of thinking included), cached and reasoning tokens"
-        msgs = request.get('messages', [])
-        p, c = sum(count_tokens(message_text(m)) + 1 for m in msgs), count_tokens(text) + reasoning
-        return {'prompt_tokens': p, 'completion_tokens': c, 'total_tokens': p + c,
-                'prompt_tokens_details': {'cached_tokens': min(p, self.prefix_cache.cached_tokens(msgs))},
-                'completion_tokens_details': {'reasoning_tokens': reasoning}}
+# %% ../nbs/00_testing.ipynb #db256aa1
+@patch
+def usage_for(self: ScriptedServer, request: dict, text: str, reasoning: int = 0) -> dict:
+    "Usage as the server counts it: prompt, completion (`reasoning` thinking tokens included), cached, reasoning"
+    msgs = request.get('messages', [])
+    p, c = sum(count_tokens(message_text(m)) + 1 for m in msgs), count_tokens(text) + reasoning
+    return {'prompt_tokens': p, 'completion_tokens': c, 'total_tokens': p + c,
+            'prompt_tokens_details': {'cached_tokens': min(p, self.prefix_cache.cached_tokens(msgs))},
+            'completion_tokens_details': {'reasoning_tokens': reasoning}}
 
-    def authorised(self, headers) -> bool:
-        "Whether the request carries the server's API key (any key when none is set)"
-        return self.api_key is None or headers.get('authorization') == f'Bearer {self.api_key}'
+@patch
+def authorised(self: ScriptedServer, headers) -> bool:
+    "Whether the request carries the server's API key (any key when none is set)"
+    return self.api_key is None or headers.get('authorization') == f'Bearer {self.api_key}'
 
-    def wait(self, seconds) -> bool:
-        "Sleep `seconds` (None: until the server stops); True if the server is stopping"
-        return self._stop.wait(seconds) if seconds is None or seconds > 0 else self._stop.is_set()
+@patch
+def wait(self: ScriptedServer, seconds) -> bool:
+    "Sleep `seconds` (None: until the server stops); True if the server is stopping"
+    return self._stop.wait(seconds) if seconds is None or seconds > 0 else self._stop.is_set()
 
-    @property
-    def url(self) -> str:
-        "The `base_url` to give an OpenAI client"
-        return f'http://127.0.0.1:{self.port}/v1'
+# %% ../nbs/00_testing.ipynb #36664633
+class _Handler(BaseHTTPRequestHandler):
+    "Serves one connection of a `ScriptedServer`"
+    protocol_version = 'HTTP/1.1'
+    # headers and body go out in separate writes: without this, each reply waits ~40 ms for a delayed ACK
+    disable_nagle_algorithm = True
+    def log_message(self, *args): pass
 
-    def start(self):
-        "Bind a free port on 127.0.0.1 and serve in a background thread"
-        owner = self
-        class Server(ThreadingHTTPServer):
-            daemon_threads, allow_reuse_address = True, True
-            request_queue_size = 1024  # batches open hundreds of connections at once; the default backlog of 5 refuses some
-            def process_request(self, request, client_address):
-                with owner.lock: owner._conns.add(request)
-                super().process_request(request, client_address)
-            def shutdown_request(self, request):
-                with owner.lock: owner._conns.discard(request)
-                super().shutdown_request(request)
-        self._stop.clear()
-        self._httpd = Server(('127.0.0.1', 0), _Handler)
-        self._httpd.owner = self
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
-        self._thread.start()
-        return self
+    def handle(self):
+        try: super().handle()
+        except ConnectionError: pass  # the client hung up mid-reply (timed out, gave up): a test's doing, not an error
 
-    def stop(self):
-        "Stop serving, wake hanging replies, close every connection and the listening socket"
-        if self._httpd is None: return
-        self._stop.set()
-        self._httpd.shutdown()
-        with self.lock: conns, self._conns = list(self._conns), set()
-        for c in conns:
-            try: c.shutdown(socket.SHUT_RDWR)
-            except OSError: pass
-        self._httpd.server_close()
-        self._thread.join()
-        self._httpd = None
+    def _send(self, status: int, body, headers=None, content_type='application/json'):
+        data = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(status)
+        self.send_header('content-type', content_type)
+        self.send_header('content-length', str(len(data)))
+        for k, v in (headers or {}).items(): self.send_header(k, str(v))
+        self.end_headers()
+        self.wfile.write(data)
 
-    def __enter__(self): return self.start()
-    def __exit__(self, *exc): self.stop()
+# %% ../nbs/00_testing.ipynb #6562ce32
+@patch(as_prop=True)
+def url(self: ScriptedServer) -> str:
+    "The `base_url` to give an OpenAI client"
+    return f'http://127.0.0.1:{self.port}/v1'
 
-# %% ../nbs/00_testing.ipynb #20d95716
-def _first_difference(expected: str, got: str, width: int = 60) -> str:
-    "Where two texts first differ, with a little context"
-    i = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
-    lo = max(0, i - width // 2)
-    return f'at character {i}: expected {expected[lo:i + width // 2]!r}, got {got[lo:i + width // 2]!r}'
+@patch
+def start(self: ScriptedServer):
+    "Bind a free port on 127.0.0.1 and serve in a background thread"
+    owner = self
+    class Server(ThreadingHTTPServer):
+        daemon_threads, allow_reuse_address = True, True
+        request_queue_size = 1024  # batches open hundreds of connections at once; the default backlog of 5 refuses some
+        def process_request(self, request, client_address):
+            with owner.lock: owner._conns.add(request)
+            super().process_request(request, client_address)
+        def shutdown_request(self, request):
+            with owner.lock: owner._conns.discard(request)
+            super().shutdown_request(request)
+    self._stop.clear()
+    self._httpd = Server(('127.0.0.1', 0), _Handler)
+    self._httpd.owner = self
+    self.port = self._httpd.server_address[1]
+    self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
+    self._thread.start()
+    return self
 
-class TranscriptReplay:
-    "A script that answers each request with the next recorded assistant turn, and fails loudly when the conversation diverges"
-    def __init__(self,
-                 messages: list,  # recorded chat: dicts with `role` and `content`
-                 name: str = 'transcript'):  # used in error messages
-        self.name, self.turns = name, []
-        for m in messages:
-            turn = {'role': m['role'], 'content': message_text(m)}
-            if not (turn['role'] == 'assistant' and self.turns and self.turns[-1] == turn): self.turns.append(turn)
-        self.replies = [i for i, t in enumerate(self.turns) if t['role'] == 'assistant']
-        self.served, self.divergence, self.lock = 0, None, threading.Lock()
+# %% ../nbs/00_testing.ipynb #42648c38
+@patch
+def stop(self: ScriptedServer):
+    "Stop serving, wake hanging replies, close every connection and the listening socket"
+    if self._httpd is None: return
+    self._stop.set()
+    self._httpd.shutdown()
+    with self.lock: conns, self._conns = list(self._conns), set()
+    for c in conns:
+        try: c.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+    self._httpd.server_close()
+    self._thread.join()
+    self._httpd = None
 
-    @classmethod
-    def from_file(cls, path):
-        "Load a recorded chat from a JSON file holding a list of messages"
-        path = Path(path)
-        return cls(json.loads(path.read_text()), name=path.stem)
+@patch
+def __enter__(self: ScriptedServer): return self.start()
 
-    @property
-    def finished(self) -> bool:
-        "Whether every recorded assistant turn has been served"
-        return self.served == len(self.replies)
+@patch
+def __exit__(self: ScriptedServer, *exc): self.stop()
 
-    def _check(self, sent: list, expected: list) -> str | None:
-        "Why `sent` is not the recorded conversation `expected`, or None"
-        for i, (e, s) in enumerate(zip(expected, sent)):
-            if e['role'] != s['role']: return f"message {i + 1} should be a {e['role']} message, got a {s['role']} message"
-            if e['content'].strip() != s['content'].strip():
-                return f"message {i + 1} ({e['role']}) differs {_first_difference(e['content'].strip(), s['content'].strip())}"
-        if len(sent) != len(expected): return f'{len(sent)} messages were sent where the recording has {len(expected)}'
+# %% ../nbs/00_testing.ipynb #ab6cfac4
+@patch
+def do_GET(self: _Handler):
+    srv = self.server.owner
+    if self.path.rstrip('/') != '/v1/models': return self._send(404, error_body(404, f'no route {self.path}'))
+    if not srv.authorised(self.headers): return self._send(401, error_body(401, 'Incorrect API key provided.'))
+    self._send(200, {'object': 'list', 'data': [{'id': m, 'object': 'model', 'created': 0, 'owned_by': 'latm-test'}
+                                                for m in srv.models or ['test-model']]})
 
-    def __call__(self, request: dict) -> Reply:
-        "The next recorded assistant turn, if `request` carries exactly the recorded conversation so far"
-        with self.lock:
-            if self.divergence: raise ScriptError(self.divergence)
-            if self.finished: raise ScriptError(f'{self.name}: the recording has no more assistant turns ({self.served} served)')
-            at = self.replies[self.served]
-            sent = [{'role': m.get('role'), 'content': message_text(m)} for m in request.get('messages', [])]
-            why = self._check(sent, self.turns[:at])
-            if why:
-                self.divergence = f'{self.name}: request {self.served + 1} diverged from the recording: {why}'
-                raise ScriptError(self.divergence)
-            self.served += 1
-            return Reply(text=self.turns[at]['content'])
+@patch
+def do_POST(self: _Handler):
+    srv, path = self.server.owner, self.path.rstrip('/')
+    raw = self.rfile.read(int(self.headers.get('content-length') or 0))
+    try: request = json.loads(raw)
+    except ValueError: return self._send(400, error_body(400, 'request body is not JSON'))
+    if srv.record:
+        with srv.lock: srv.requests.append({'path': path, 'body': request})
+    if not srv.authorised(self.headers): return self._send(401, error_body(401, 'Incorrect API key provided.'))
+    if srv.models and request.get('model') not in srv.models:
+        unknown = f"The model `{request.get('model')}` does not exist or you do not have access to it."
+        return self._send(404, error_body(404, unknown))
+    if path == '/v1/chat/completions': return self._chat(srv, request)
+    if path == '/v1/embeddings': return self._embeddings(srv, request)
+    self._send(404, error_body(404, f'no route {self.path}'))
 
-    def check(self):
-        "Raise unless the whole recording was replayed without divergence"
-        if self.divergence: raise AssertionError(self.divergence)
-        if not self.finished: raise AssertionError(f'{self.name}: only {self.served} of {len(self.replies)} recorded replies were requested')
+# %% ../nbs/00_testing.ipynb #6666144e
+@patch
+def _client_gone(self: _Handler) -> bool:
+    "Whether the client has closed this connection, giving up on its request"
+    try: return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b''
+    except BlockingIOError: return False
+    except OSError: return True
+
+@patch
+def _chat(self: _Handler, srv, request):
+    rules = profile_rules(srv.profile, request.get('model'))
+    if refused := refusal(rules, request): return self._send(400, refused)
+    with srv.in_flight(): self._answer_chat(srv, request, rules)
+
+@patch
+def _answer_chat(self: _Handler, srv, request, rules):
+    try: reply = srv.next_reply(request)
+    except ScriptError as e: return self._send(400, error_body(400, f'test script error: {e}'))
+    if srv.wait(srv.latency + reply.delay) or reply.hang:
+        while not srv.wait(0.05) and not self._client_gone(): pass  # in flight until the client gives up on it
+        self.close_connection = True
+        return
+    if reply.status != 200:
+        said = error_body(reply.status, reply.text or HTTPStatus(reply.status).phrase)
+        return self._send(reply.status, reply.body if reply.body is not None else said, reply.headers)
+    if reply.body is not None: return self._send(200, reply.body, reply.headers)
+    message, finish, thought = _message(rules, reply)
+    usage = (reply.usage or srv.usage_for(request, message['content'], thought)) if rules.get('usage', True) else None
+    if request.get('stream'): return self._stream(request, reply, message, finish, usage)
+    self._send(200, {'id': f'chatcmpl-{srv.count}', 'object': 'chat.completion', 'created': int(time.time()),
+                     'model': request.get('model'), 'system_fingerprint': None,
+                     'choices': [{'index': 0, 'message': message, 'logprobs': None, 'finish_reason': finish}],
+                     'usage': usage}, reply.headers)
+
+# %% ../nbs/00_testing.ipynb #870052fa
+@patch
+def _stream(self: _Handler, request, reply, message, finish, usage):
+    self.send_response(200)
+    self.send_header('content-type', 'text/event-stream')
+    for k, v in reply.headers.items(): self.send_header(k, str(v))
+    self.send_header('connection', 'close')
+    self.end_headers()
+    self.close_connection = True
+    base = {'id': 'chatcmpl-stream', 'object': 'chat.completion.chunk', 'created': int(time.time()),
+            'model': request.get('model')}
+    pieces = re.findall(r'\S+\s*|\s+', message['content']) or ['']
+    thought = [{'reasoning_content': message['reasoning_content']}] if 'reasoning_content' in message else []
+    deltas = thought + [{'content': p} for p in pieces]
+    chunks = [{**base, 'choices': [{'index': 0, 'delta': {'role': 'assistant', **d} if i == 0 else d,
+                                    'finish_reason': None}]} for i, d in enumerate(deltas)]
+    chunks.append({**base, 'choices': [{'index': 0, 'delta': {}, 'finish_reason': finish}]})
+    if usage and (request.get('stream_options') or {}).get('include_usage'):
+        chunks.append({**base, 'choices': [], 'usage': usage})
+    for c in chunks: self.wfile.write(f'data: {json.dumps(c)}\n\n'.encode())
+    self.wfile.write(b'data: [DONE]\n\n')
+
+# %% ../nbs/00_testing.ipynb #228dbfe2
+@patch
+def _embeddings(self: _Handler, srv, request):
+    texts = request.get('input')
+    texts = [texts] if isinstance(texts, str) else list(texts or [])
+    if srv.wait(srv.latency): return
+    vectors = [srv.embed(t) for t in texts]
+    b64 = request.get('encoding_format') == 'base64'
+    enc = (lambda v: base64.b64encode(struct.pack(f'<{len(v)}f', *v)).decode()) if b64 else (lambda v: v)
+    n = sum(count_tokens(t) for t in texts)
+    self._send(200, {'object': 'list', 'model': request.get('model'),
+                     'data': [{'object': 'embedding', 'index': i, 'embedding': enc(v)} for i, v in enumerate(vectors)],
+                     'usage': {'prompt_tokens': n, 'total_tokens': n}})
