@@ -24,7 +24,7 @@ from .tasks import Task, load_examples, parse_qa_text, ExampleError
 from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
 from .user import use_tool, use_tool_many, Answer
-from .dispatcher import Solver
+from .solve import Solver
 from .console import whole_number
 from .console import as_commands
 from .library import checked_name
