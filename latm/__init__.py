@@ -27,18 +27,15 @@ def said(message: str, surface: str = 'python') -> str:  # 'python', 'terminal' 
     return _fix_re.sub(lambda m: FIXES[m[1]][surface].format(m[2] or ''), message)
 
 class LatmError(Exception):
-    "Base of latm's errors; the message says what failed and what to do, in the words of the surface showing it"
-    def __str__(self): return said(super().__str__())
+    "Base of latm's errors; the message (the first argument) says what failed and what to do, in the surface's words"
+    def __str__(self): return self.said()
     def said(self, surface: str = 'python') -> str:  # 'python', 'terminal' or 'notebook'
         "The message as `surface` says it"
-        return said(super().__str__(), surface)
+        return said(str(self.args[0]) if self.args else '', surface)
 
 class LatmWarning(UserWarning):
     "A warning from latm; like `LatmError`, its advice is said in the words of the surface showing it"
-    def __str__(self): return said(super().__str__())
-    def said(self, surface: str = 'python') -> str:  # 'python', 'terminal' or 'notebook'
-        "The message as `surface` says it"
-        return said(super().__str__(), surface)
+    __str__, said = LatmError.__str__, LatmError.said
 
 def load_ipython_extension(ip):
     "`%load_ext latm`: register latm's magics (imported only now, so `import latm` stays light)"

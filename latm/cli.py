@@ -6,16 +6,18 @@ Docs: https://latm-dev.github.io/latm/cli.html.md"""
 
 # %% auto #0
 __all__ = ['DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'run_job', 'library_at', 'emit', 'task_from', 'make', 'read_questions', 'use',
-           'tools', 'live_endpoint', 'replay_tools', 'dispatch_questions', 'answer_live', 'demo', 'demo_in',
-           'doctor_command']
+           'list_tools', 'tools', 'flag', 'check', 'improve', 'live_endpoint', 'replay_tools', 'dispatch_questions',
+           'answer_live', 'demo', 'demo_in', 'doctor_command']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
 import argparse, json, os, re, sys, tempfile, time, warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 from .models import LatmError, Model, UsageLedger
-from .console import as_commands
+from . import said
+from .lifecycle import improve_tool
 from .replay import TranscriptReplay, serving
 from .tasks import Task, ExampleError, load_examples, answers_match, paper_file, paper_task
 from .library import ToolLibrary, ToolError, checked_name, made_by
@@ -27,11 +29,11 @@ from .bench import check_endpoint
 # %% ../nbs/10_cli.ipynb #8802766d
 def run_job(job, args) -> int:
     "Run `job(args)`: its exit code, or 1 with a one-line message when it raises a `LatmError` or the system refuses a file"
-    say = lambda message: print(f'latm {args.command}: {as_commands(message)}', file=sys.stderr)
+    say = lambda message: print(f'latm {args.command}: {said(message, "terminal")}', file=sys.stderr)
     with warnings.catch_warnings():
-        warnings.showwarning = lambda message, *_: say(re.sub(r'^latm[\w ]*: ', '', str(message)))
+        warnings.showwarning = lambda warning, *_: say(re.sub(r'^latm[\w ]*: ', '', str(warning.args[0])))
         try: return job(args)
-        except LatmError as e: say(str(e))
+        except LatmError as e: say(e.args[0] if e.args else '')
         except OSError as e: say(f'cannot use {e.filename or "a file"} ({e.strerror}): check the path and its permissions.')
         except KeyboardInterrupt:
             say('interrupted; nothing half-made was stored.')
@@ -97,23 +99,72 @@ def use(args) -> int:
     return 0 if df.error.isna().all() else 1
 
 # %% ../nbs/10_cli.ipynb #c730fdde
+def list_tools(args, library: ToolLibrary) -> int:
+    "`latm tools`: the library's tools, with their health in use"
+    df = library.list()
+    if len(df): df = df.merge(library.health_table().drop(columns='version').rename(columns={'tool': 'name'}), on='name')
+    emit(args, json.loads(df.to_json(orient='records')),
+         df.to_string(index=False) if len(df) else f'No tools in {library.path} yet: make one with latm make.')
+    return 0
+
 def tools(args) -> int:
-    "List, show, remove or export the tools of the library"
+    "List, show, remove, export or edit the tools of the library, or flag a wrong answer"
     library = library_at(args.library)
-    if args.action == 'list':
-        df = library.list()
-        emit(args, json.loads(df.to_json(orient='records')), df.to_string(index=False) if len(df) else f'No tools in {library.path} yet: make one with latm make.')
-        return 0
+    if args.action == 'list': return list_tools(args, library)
     if not args.name: raise LatmError(f'latm tools {args.action} needs a {"FILE" if args.action == "export" else "NAME"}.')
+    if args.action == 'flag': return flag(args, library)
+    if args.flagged: raise LatmError(f'latm tools {args.action} takes one NAME; only flag takes a question and answer.')
     if args.action == 'show':
         tool = library.get(args.name)
         emit(args, tool.to_dict(), tool._repr_markdown_())
     elif args.action == 'rm':
         library.remove(args.name)
         emit(args, {'removed': args.name}, f'{args.name}: removed from {library.path}.')
+    elif args.action == 'edit':
+        tool = library.edit_in_editor(args.name, editor=args.editor, force=args.force)
+        emit(args, tool.to_dict(), f'{tool.name} v{tool.version}: stored in {library.path}.')
     else:
-        if Path(args.name).is_dir(): raise LatmError(f'{args.name} is a folder: give the .py file to write, e.g. latm tools export my_tools.py.')
+        if Path(args.name).is_dir():
+            raise LatmError(f'{args.name} is a folder: give the .py file to write, e.g. latm tools export my_tools.py.')
         emit(args, {'exported': str(library.export(args.name))}, f'{len(library)} tools exported to {args.name}.')
+    return 0
+
+# %% ../nbs/10_cli.ipynb #lc10a002
+def flag(args, library: ToolLibrary) -> int:
+    "`latm tools flag NAME QUESTION ANSWER`: log a wrong answer of tool NAME"
+    if len(args.flagged) != 2:
+        raise LatmError(f'latm tools flag {args.name} QUESTION ANSWER: give the question and its right answer, each quoted.')
+    failure = library.flag(args.name, *args.flagged)
+    logged = len(library.failures(args.name))
+    emit(args, asdict(failure), f'{args.name} v{failure.version}: {logged} failure(s) logged; '
+                                f'latm improve {args.name} fixes the tool from them.')
+    return 0
+
+# %% ../nbs/10_cli.ipynb #lc10a003
+def check(args) -> int:
+    "`latm check`: re-run the tools' tests and use cases; exit code 1 if one fails"
+    library = library_at(args.library)
+    table = library.check(args.names or None, stale=args.stale, max_failure_rate=args.max_failure_rate)
+    if not len(table):
+        emit(args, [], 'No stale tools.' if args.stale else f'No tools in {library.path} yet: make one with latm make.')
+        return 0
+    shown = table.assign(use_cases=[f'{r}/{n}' for r, n in zip(table.use_cases_right, table.use_cases)])
+    failing = table[~table.ok.astype(bool)]
+    text = shown[['tool', 'version', 'tests', 'use_cases', 'seconds', 'ok']].to_string(index=False)
+    text += ''.join(f'\n{row.tool} v{row.version} fails: {"; ".join(row.problems)}' for row in failing.itertuples())
+    emit(args, json.loads(table.to_json(orient='records')), text)
+    return 1 if len(failing) else 0
+
+# %% ../nbs/10_cli.ipynb #lc10a004
+def improve(args) -> int:
+    "`latm improve NAME`: the maker fixes tool NAME from the failures logged against it"
+    library = library_at(args.library)
+    maker, verifier = Model('maker', model=args.maker), Model('verifier', model=args.verifier or args.maker)
+    bar = MakingBar(args.name, file=sys.stderr)
+    try: tool = improve_tool(library, args.name, maker=maker, verifier=verifier, retries=args.retries, progress=bar)
+    finally: bar.close()
+    emit(args, tool.to_dict(), f'{tool.name} v{tool.version}: answers the {len(tool.provenance.fixed)} flagged '
+                               f'question(s) right and passes the old tests and use cases.\nStored in {library.path}.')
     return 0
 
 # %% ../nbs/10_cli.ipynb #177afa7c

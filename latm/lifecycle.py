@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.basics import patch
 
+from . import fix
 from .models import LatmError, Model, add_costs, tags
 from .sandbox import Sandbox
 from .library import (Tool, UseCase, Provenance, ToolLibrary, LibraryError, UnsafeFile, shared_sandbox, real_folder,
@@ -200,6 +201,13 @@ def stale(self: ToolLibrary, tool: Tool,
         return f'{row["failures"]} of {row["questions"]} questions failed in use ({row["failure_rate"]:.0%})'
     return None
 
+# %% ../nbs/05a_lifecycle.ipynb #hl7a0002
+@patch
+def health_table(self: ToolLibrary) -> pd.DataFrame:
+    "`health` for every tool of the library, one row each"
+    columns = ['tool', 'version', 'questions', 'failures', 'failure_rate', 'verified_python', 'verified_latm']
+    return pd.DataFrame([self.health(tool) for tool in self], columns=columns)
+
 # %% ../nbs/05a_lifecycle.ipynb #e6749b17
 @patch
 def check(self: ToolLibrary,
@@ -252,7 +260,7 @@ def edit(self: ToolLibrary, name: str,
         kept = self._keep_edit(name, source)
         raise EditRefused(f'The edit of {name!r} fails {len(result.problems)} check(s) of version {tool.version}, which '
                           f'stays: {"; ".join(result.problems)}. The edit is kept in {kept}. Fix it and edit again, '
-                          f'or store it with force=True.', result, kept)
+                          f'or store it with {fix("force")}.', result, kept)
     edited = replace(tool.provenance, edited=diff_hash(tool.source, source), fixed=[], created=_now(), **running_under())
     return self.add(replace(tool, source=source, provenance=edited), force=force)
 
@@ -369,7 +377,7 @@ def improve_tool(library: ToolLibrary, name: str,
     "Fix tool `name` for the failures logged against its current version; stored as its next version"
     tool, failures = library.get(name), library.failures(name)
     if not failures: raise LatmError(f'Tool {name!r} has no failures logged against version {tool.version}: flag the '
-                                     f'questions it gets wrong first (library.flag, or %tools flag).')
+                                     f'questions it gets wrong first, with {fix("flag", name)}.')
     if not tool.use_cases: raise LatmError(f'Tool {name!r} has no use cases to check a fix against: add them first.')
     failing, kept = [(f.question, f.expected or '') for f in failures], [(u.question, u.answer) for u in tool.use_cases]
     task = Task(tool.provenance.task or name, failing + kept, k_train=len(failing), k_valid=len(kept))

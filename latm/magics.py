@@ -10,7 +10,7 @@ __all__ = ['SOLVE_OPTIONS', 'MAGICS', 'examples_from_cell', 'BoundTool', 'tool_h
            'examples_named', 'load_ipython_extension', 'unload_ipython_extension']
 
 # %% ../nbs/08_magics.ipynb #d68be60f
-import argparse, contextlib, html, sys, traceback
+import argparse, contextlib, html, shlex, sys, traceback
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -24,9 +24,9 @@ from .tasks import Task, load_examples, parse_qa_text, ExampleError
 from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
 from .user import use_tool, use_tool_many, Answer
+from .lifecycle import Failure, failure_of
 from .solve import Solver
 from .console import whole_number
-from .console import as_commands
 from .library import checked_name
 
 # %% ../nbs/08_magics.ipynb #69bcef37
@@ -52,8 +52,10 @@ class BoundTool:
     "A tool bound to a user model: call it with a question for the answer"
     def __init__(self, tool: Tool,
                  user: Model | None = None,  # the model that writes the calls (None: the configured 'user')
+                 library: ToolLibrary | None = None,  # where its failures are logged (None: nowhere)
                  **kwargs):  # passed to `use_tool`: sandbox, repairs, samples
-        self.tool, self.user, self.kwargs = tool, user, kwargs
+        self.tool, self.user, self.library, self.kwargs = tool, user, library, kwargs
+        self.answered = {}  # question -> its latest `Answer`, so a flag can say what the tool gave
         self.__doc__ = tool.description
 
     @property
@@ -62,8 +64,17 @@ class BoundTool:
         return self.tool.fn
 
     def ask(self, question: str) -> Answer:
-        "Answer `question` with the tool: the whole `Answer`"
-        return use_tool(self.tool, question, user=self.user or Model('user'), **self.kwargs)
+        "Answer `question` with the tool: the whole `Answer`; an error of the tool's own code goes to its log"
+        a = self.answered[question] = use_tool(self.tool, question, user=self.user or Model('user'), **self.kwargs)
+        if len(self.answered) > 1_000: self.answered.pop(next(iter(self.answered)))
+        if self.library is not None and a.tool_failed:
+            self.library.log_use(self.tool.name, self.tool.version, 1, [failure_of(a, question, None, self.tool.version)])
+        return a
+
+    def flag(self, question: str, answer) -> Failure:
+        "Record that the tool answered `question` wrong: `answer` is the right one"
+        if self.library is None: raise LatmError(f'{self.tool.name} is bound to no library: use library.flag().')
+        return self.library.flag(self.tool.name, question, answer, self.answered.get(question))
 
     def __call__(self, question: str) -> str:
         "The answer to `question`; raises `LatmError` when there is none"
@@ -128,7 +139,7 @@ def decide(self: MakingDisplay, decision: str, callback=None):
     try:
         if callback: callback()
     except LatmError as e:
-        self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {html.escape(as_commands(str(e), "notebook"))}</p>'
+        self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {html.escape(e.said("notebook"))}</p>'
         return
     self.state['decision'] = decision
     self.store.disabled = self.discard.disabled = True
@@ -140,7 +151,7 @@ def one_line_errors(verbose: bool = False):  # show the full traceback of an err
     "Print an error raised inside as one clear line on stderr (the traceback of an unexpected one with `verbose`)"
     try: yield
     except KeyboardInterrupt: print('latm: interrupted; nothing half-made was stored.', file=sys.stderr)
-    except LatmError as e: print(f'latm: {as_commands(str(e), "notebook")}', file=sys.stderr)
+    except LatmError as e: print(f'latm: {e.said("notebook")}', file=sys.stderr)
     except Exception as e:
         if verbose: traceback.print_exc(file=sys.stderr)
         else: print(f'latm: {type(e).__name__}: {e} (run the magic again with -v for the traceback)', file=sys.stderr)
@@ -163,7 +174,7 @@ class LatmMagics:
 
     def bind(self, tool: Tool) -> BoundTool:
         "Put a callable for `tool` into the user's namespace under its name"
-        self.shell.user_ns[tool.name] = bound = BoundTool(tool)
+        self.shell.user_ns[tool.name] = bound = BoundTool(tool, library=self.library)
         return bound
 
     def bind_library(self):
@@ -289,7 +300,8 @@ def usetool(self: LatmMagics, line: str, cell: str | None = None):
         if body.isidentifier() and body in self.shell.user_ns: questions = list(self.shell.user_ns[body])
         else: questions = [q.strip() for q in cell.splitlines() if q.strip()]
         if not questions: raise LatmError(f'The cell has no questions: write one per line below %%usetool {name}.')
-        df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True)
+        df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True,
+                           library=self.library)
         return df if opts['verbose'] else df[['question', 'answer', 'error', 'cost']]
 
 # %% ../nbs/08_magics.ipynb #7a5739fb
@@ -304,20 +316,38 @@ def tools_table(self: LatmMagics) -> pd.DataFrame:
 
 @patch
 def tools(self: LatmMagics, line: str = ''):
-    "The tool library: `%tools`, `%tools show NAME`, `%tools rm NAME`, `%tools store NAME [--force]`, `%tools discard NAME`"
-    words = line.split()
+    "The tool library: `%tools`, `%tools show|rm|edit NAME`, `%tools store NAME [--force]`, `%tools discard NAME`, ..."
+    words = shlex.split(line)
     verbose, force = '-v' in words, '--force' in words
     words = [w for w in words if w not in ('-v', '--force')]
     with one_line_errors(verbose):
         if not words: return self.tools_table()
         action, names = words[0], words[1:]
+        if action in ('check', 'flag', 'edit'): return self.lifecycle(action, names, force)
         actions = {'show': self.tool_named, 'rm': self.library.remove, 'store': lambda name: self.store(name, force), 'discard': self.discard}
         if action not in actions or len(names) != 1 or (force and action != 'store'):
-            raise LatmError(f'Use %tools, or %tools {{show,rm,store,discard}} NAME, or %tools store NAME --force (got {line.strip()!r}).')
+            raise LatmError(f'Use %tools, %tools {{show,rm,store,discard,edit}} NAME, %tools store NAME --force, %tools check, '
+                            f'or %tools flag NAME QUESTION ANSWER (got {line.strip()!r}).')
         result = actions[action](names[0])
         if action == 'rm': self.rebind(names[0])
         if action != 'show': print(f'{names[0]}: {dict(rm="removed", store="stored", discard="discarded")[action]}.')
         return result if action == 'show' else None
+
+# %% ../nbs/08_magics.ipynb #mg8a0002
+@patch
+def lifecycle(self: LatmMagics, action: str, args: list, force: bool = False):
+    "`%tools check [NAME ...]`, `%tools flag NAME QUESTION ANSWER`, `%tools edit NAME [--force]`"
+    if action == 'check': return self.library.check(args or None).set_index('tool')
+    if action == 'flag':
+        if len(args) != 3: raise LatmError('Use %tools flag NAME "QUESTION" "RIGHT ANSWER", quoting each.')
+        failure = self.library.flag(*args)
+        return print(f'{args[0]} v{failure.version}: {len(self.library.failures(args[0]))} failure(s) logged.')
+    if len(args) != 1: raise LatmError('Use %tools edit NAME, after editing NAME.py in the library folder.')
+    if (source := self.library.hand_edit(args[0])) is None:
+        raise LatmError(f'{args[0]}.py in {self.library.path} is as latm wrote it: edit it, then %tools edit {args[0]}.')
+    tool = self.library.edit(args[0], source, force=force)
+    self.rebind(args[0])
+    print(f'{tool.name}: version {tool.version} stored.')
 
 # %% ../nbs/08_magics.ipynb #102247d6
 @patch
