@@ -23,7 +23,8 @@ import pandas as pd
 from fastcore.basics import patch
 from filelock import FileLock, Timeout
 
-from .models import LatmError, write_atomic
+from .models import LatmError
+from .files import write_atomic
 from .sandbox import Sandbox
 
 # %% ../nbs/03_library.ipynb #3b2af818

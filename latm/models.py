@@ -8,12 +8,12 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'PAIRINGS', 'DEFAULT_MODELS', 'DEFAULT_EFFORT', 'EFFORTS', 'OPENAI_URL',
            'FAMILIES', 'SAMPLING', 'PRICES_CHECKED', 'PRICES', 'ledger', 'TYPICAL_CALLS', 'REASONING_TOKENS',
            'config_file', 'configure', 'role_settings', 'Family', 'family_of', 'adapt_params', 'Price', 'price_for',
-           'Usage', 'add_costs', 'tags', 'UsageLedger', 'write_atomic', 'ResponseCache', 'Completion', 'Embeddings',
-           'Model', 'ModelError', 'ReplyCutOff', 'connect_failure', 'explain_failure', 'answer_span', 'split_thinking',
+           'Usage', 'add_costs', 'tags', 'UsageLedger', 'ResponseCache', 'Completion', 'Embeddings', 'Model',
+           'ModelError', 'ReplyCutOff', 'connect_failure', 'explain_failure', 'answer_span', 'split_thinking',
            'cost_per_1000', 'rules', 'check_role', 'doctor']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
-import asyncio, contextlib, contextvars, hashlib, json, os, re, secrets, threading, time, tomllib, warnings, weakref
+import asyncio, contextlib, contextvars, hashlib, json, os, re, threading, time, tomllib, warnings, weakref
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -256,19 +256,7 @@ class UsageLedger:
 ledger = UsageLedger()
 
 # %% ../nbs/01_models.ipynb #b3bc6c2c
-def write_atomic(path: Path, data: bytes):
-    "Replace `path` with `data` all at once: readers see the old file or the new one, never part of either"
-    tmp = path.parent / f'.{path.name}.{secrets.token_hex(8)}.tmp'
-    f = open(tmp, 'xb')  # a new file of our own, with the permissions any open() gives
-    try:
-        with f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+from .files import write_atomic
 
 # %% ../nbs/01_models.ipynb #968433e5
 class ResponseCache:
