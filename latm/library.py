@@ -31,16 +31,20 @@ from .sandbox import Sandbox
 class ToolError(LatmError):
     "A tool cannot be stored, or its function failed when called"
 
+# %% ../nbs/03_library.ipynb #81e37644
 class LibraryError(LatmError):
     "The tool library could not do what was asked"
 
+# %% ../nbs/03_library.ipynb #70051a8f
 class UnsafeFile(LibraryError, OSError):
     "A file or folder in the library that latm will not read or write through: a link, a FIFO, a device, or too large"
 
+# %% ../nbs/03_library.ipynb #65a2d2f0
 class ToolNotFound(LibraryError, KeyError):
     "The library has no tool (or no version) of that name"
     def __str__(self): return str(self.args[0])
 
+# %% ../nbs/03_library.ipynb #d2c39b12
 class RegressionError(LibraryError):
     "A new version of a tool fails the tests of the version it would replace; `tool` is the new version, not stored"
     def __init__(self, message: str, tool=None):
@@ -155,16 +159,19 @@ def shared_sandbox() -> Sandbox:
     if _shared is None: _shared = Sandbox()
     return _shared
 
+# %% ../nbs/03_library.ipynb #e3ab35c1
 PLAIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, set, dict)  # with None: what a Python literal writes
 
 class _UnwrittenFloat(float):
     "A NaN or infinite float, written as the arithmetic that makes it (no literal writes one, and a name could be redefined by the tool)"
     def __repr__(self): return '(1e999-1e999)' if math.isnan(self) else '1e999' if self > 0 else '-1e999'
 
+# %% ../nbs/03_library.ipynb #cd13f3ba
 class _PlainSet(set):
     "A set that writes itself as a literal even when empty (`set()` would be a call)"
     def __repr__(self): return '{' + ', '.join(map(repr, self)) + '}' if self else '{*()}'
 
+# %% ../nbs/03_library.ipynb #575ba447
 def as_plain(value):
     "`value` as plain data (None and `PLAIN_TYPES`, all the way down): a subclass (an `OrderedDict`, a str `Enum`, NumPy's `float64`) as its base type; `TypeError` naming the type of a part that is no plain type"
     if value is None: return None
@@ -176,6 +183,7 @@ def as_plain(value):
     if base is float and not math.isfinite(value): return _UnwrittenFloat(value)
     return base.__str__(value) if base is str else value if type(value) is base else base(value)
 
+# %% ../nbs/03_library.ipynb #4b8d72a2
 _LITERAL_NODES = (ast.Expression, ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Load)
 
 def _is_literal(node) -> bool:
@@ -183,6 +191,7 @@ def _is_literal(node) -> bool:
     if isinstance(node, ast.Starred): return isinstance(node.value, ast.Tuple) and not node.value.elts  # the empty set, `{*()}`
     return isinstance(node, _LITERAL_NODES) and all(map(_is_literal, ast.iter_child_nodes(node)))
 
+# %% ../nbs/03_library.ipynb #ffcfb29e
 def args_literal(tool: Tool, args: tuple, kwargs: dict) -> str:
     "`(args, kwargs)` as Python code that rebuilds them as plain data, checked to be a literal; `ToolError` if they are not plain data"
     try:
@@ -196,11 +205,13 @@ def args_literal(tool: Tool, args: tuple, kwargs: dict) -> str:
                     f'and dicts of them), so that the tool gets what it was called with; {why}. Convert them to plain data first '
                     f'(e.g. a dict for an object, a list for a frozenset, a str for a very long int).')
 
+# %% ../nbs/03_library.ipynb #462557a7
 def call_code(tool: Tool, args: tuple, kwargs: dict) -> str:
     "Code that defines `tool`, sets the arguments as a literal, calls its function with them and stores the result in `ans`"
     return (f'{tool.source.strip()}\n\n_latm_args, _latm_kwargs = {args_literal(tool, args, kwargs)}\n'
             f'ans = {tool.entry_point}(*_latm_args, **_latm_kwargs)\n')
 
+# %% ../nbs/03_library.ipynb #2161c2dc
 def failure_text(run) -> str:
     "Why a sandbox run failed, in one line"
     if run.timed_out: return 'it ran past the time limit'
@@ -297,6 +308,7 @@ def suggested_name(name) -> str:
     words = '_'.join(re.findall(r'\w+', str(name)))
     return words if words.isidentifier() and not keyword.iskeyword(words) else f'my_{words or "tool"}'
 
+# %% ../nbs/03_library.ipynb #a996b181
 def check_name(name: str, what: str = 'name'):
     "Raise `ToolError` unless `name` can name a tool's module or function: an identifier, written as Python reads it"
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
@@ -306,10 +318,12 @@ def check_name(name: str, what: str = 'name'):
         raise ToolError(f'A tool {what} must be written as Python reads it, got {name!r}, read as {read!r} '
                         f'(look-alike characters, such as fullwidth letters, read as plain ones). Use {read!r}.')
 
+# %% ../nbs/03_library.ipynb #7242f052
 def name_key(name: str) -> str:
     "`name` as a disk that ignores case and Python's NFKC reading both see it: two names with one key would clash"
     return unicodedata.normalize('NFKC', unicodedata.normalize('NFKC', name).casefold())
 
+# %% ../nbs/03_library.ipynb #59318e78
 class ToolLibrary:
     "Tools on disk: NAME.py to read and import, NAME.json with the full record, replaced versions in .versions/"
     def __init__(self,
@@ -403,6 +417,7 @@ def _read(self: ToolLibrary, record: Path, name: str) -> tuple:
                       f'or add an edited tool as a new version with library.add().')
     return tool, None
 
+# %% ../nbs/03_library.ipynb #061fa3fe
 @patch
 def _scan(self: ToolLibrary) -> tuple:
     "({name: tool}, [problem, ...]) as the directory is now"
@@ -418,6 +433,7 @@ def _scan(self: ToolLibrary) -> tuple:
                             f'was copied without its record). Add the tool again with library.add(), or delete {module.name}.')
     return tools, problems
 
+# %% ../nbs/03_library.ipynb #c7918254
 @patch
 def tools(self: ToolLibrary) -> dict:
     "{name: tool} for every readable tool; problems go to `problems`, with a warning the first time"
@@ -426,6 +442,7 @@ def tools(self: ToolLibrary) -> dict:
     self._warn(problems)
     return found
 
+# %% ../nbs/03_library.ipynb #d1224f2e
 @patch
 def _settled(self: ToolLibrary, read) -> tuple:
     "`read()`'s (found, problems), read again under the lock if it found problems: a writer may have been between its two files"
@@ -434,6 +451,7 @@ def _settled(self: ToolLibrary, read) -> tuple:
         with contextlib.suppress(OSError), self.locked(): found, problems = read()
     return found, problems
 
+# %% ../nbs/03_library.ipynb #8cb7aa78
 @patch
 def _warn(self: ToolLibrary, problems: list):
     "Warn about each of `problems` the first time this library meets it, at the line of the user's call"
@@ -441,6 +459,7 @@ def _warn(self: ToolLibrary, problems: list):
         if p not in self._warned: warnings.warn(f'latm tool library: {p}', stacklevel=4)
         self._warned.add(p)
 
+# %% ../nbs/03_library.ipynb #5b58573a
 @patch
 def _current(self: ToolLibrary, name: str) -> Tool | None:
     "The current version of tool `name`, read from its own record only (None if it has none that can be used)"
@@ -461,12 +480,14 @@ def _archived(self: ToolLibrary, name: str) -> list:
     numbers = (p.stem[1:] for p in real_folder(self.path, '.versions', name).glob('v*.json'))
     return sorted(int(n) for n in numbers if n.isascii() and n.isdigit())
 
+# %% ../nbs/03_library.ipynb #46f85ca3
 @patch
 def versions(self: ToolLibrary, name: str) -> list:
     "Every version of tool `name` on disk, oldest first; the last is the current one"
     current = self._current(name)
     return sorted(set(self._archived(name)) | ({current.version} if current else set()))
 
+# %% ../nbs/03_library.ipynb #b54195a6
 @patch
 def get(self: ToolLibrary,
         name: str,
@@ -484,10 +505,15 @@ def get(self: ToolLibrary,
     if tool is None: raise LibraryError(problem)
     return tool
 
+# %% ../nbs/03_library.ipynb #d6a146c3
 @patch
 def __contains__(self: ToolLibrary, name: str) -> bool: return self._current(name) is not None
+
+# %% ../nbs/03_library.ipynb #467fe777
 @patch
 def __len__(self: ToolLibrary) -> int: return len(self.tools())
+
+# %% ../nbs/03_library.ipynb #ea534c29
 @patch
 def __iter__(self: ToolLibrary):
     "The tools, by name"
@@ -496,6 +522,7 @@ def __iter__(self: ToolLibrary):
 # %% ../nbs/03_library.ipynb #8567cd85
 def _words(text: str) -> list: return re.findall(r'[a-z0-9]+', text.lower())
 
+# %% ../nbs/03_library.ipynb #8fb7a5d8
 def match_score(query: str, tool: Tool) -> float:
     "How well `query` matches `tool`'s name, entry point and description"
     score = 0.0
@@ -506,17 +533,20 @@ def match_score(query: str, tool: Tool) -> float:
             elif any(w.startswith(word) for w in words): score += weight / 2
     return score
 
+# %% ../nbs/03_library.ipynb #d91e6a2e
 def tools_frame(tools) -> pd.DataFrame:
     "One row per tool: name, description, entry point, version, maker model, cost, created"
     return pd.DataFrame([dict(name=t.name, description=t.description, entry_point=t.entry_point, version=t.version,
                               maker_model=t.provenance.maker_model, cost=t.provenance.cost, created=t.provenance.created) for t in tools],
                         columns=LIST_COLUMNS)
 
+# %% ../nbs/03_library.ipynb #31a81706
 @patch
 def list(self: ToolLibrary) -> pd.DataFrame:
     "The tools as a DataFrame, one row each"
     return tools_frame(self)
 
+# %% ../nbs/03_library.ipynb #abae664e
 @patch
 def search(self: ToolLibrary,
            query: str,  # words to look for in names and descriptions
@@ -527,6 +557,7 @@ def search(self: ToolLibrary,
     df['score'] = [match_score(query, t) for t in tools]
     return df[df.score > 0].sort_values(['score', 'name'], ascending=[False, True]).head(limit).reset_index(drop=True)
 
+# %% ../nbs/03_library.ipynb #39c10c2f
 @patch
 def _repr_html_(self: ToolLibrary) -> str: return f'<b>latm tool library</b> <code>{html.escape(str(self.path))}</code>' + self.list()._repr_html_()
 
@@ -540,12 +571,14 @@ def check_regression(self: ToolLibrary, current: Tool, new: Tool):
         raise RegressionError(f'The new {new.name!r} fails the tests of version {current.version} that it would replace ({failure_text(run)}), '
                               f'so version {current.version} stays. Fix the tool, give it another name, or add it with force=True to replace it anyway.', new)
 
+# %% ../nbs/03_library.ipynb #93c3f966
 def stated_version(record: Path) -> int:
     "The version number `record` states, even if it holds no usable tool; 0 if it states none"
     try: version = json.loads(read_regular(record).decode('utf-8')).get('version')
     except (OSError, ValueError, RecursionError, AttributeError): return 0
     return version if type(version) is int and version > 0 else 0
 
+# %% ../nbs/03_library.ipynb #470e00f4
 @patch
 def _sweep(self: ToolLibrary):
     "Delete the temporary files of writers that died, in real folders only (not .dispatch/, whose writers take no lock)"
@@ -554,6 +587,7 @@ def _sweep(self: ToolLibrary):
     for leftover in [f for folder in [self.path, *kept] for f in folder.glob('.*.tmp')]:
         leftover.unlink(missing_ok=True)
 
+# %% ../nbs/03_library.ipynb #e39fdfc4
 @patch
 def _keep_unverified(self: ToolLibrary, name: str, current: Tool | None, problem: str | None, version: int):
     "Move tool `name`'s files that latm cannot vouch for to `.versions/NAME/unverified-TIME.*`, warning that `version` replaces them"
@@ -568,6 +602,7 @@ def _keep_unverified(self: ToolLibrary, name: str, current: Tool | None, problem
                   f'{"them" if len(kept) > 1 else "it"} (damaged, edited by hand, or left by an interrupted write), so before writing version '
                   f'{version} of {name!r} latm kept {" and ".join(map(str, kept))}. Compare with the new version, and delete the copies when done.', stacklevel=3)
 
+# %% ../nbs/03_library.ipynb #e7fcfc69
 @patch
 def add(self: ToolLibrary,
         tool: Tool,
@@ -597,12 +632,14 @@ def add(self: ToolLibrary,
         self._write(stored, self.path, stored.name)
     return stored
 
+# %% ../nbs/03_library.ipynb #54a71581
 @patch
 def _look_alike(self: ToolLibrary, name: str) -> str | None:
     "A tool name in the library, other than `name`, with the same `name_key`: the two would clash"
     stems = {f.rsplit('.', 1)[0] for f in os.listdir(self.path) if f.endswith(('.json', '.py')) and f[0] != '.'}
     return next((s for s in sorted(stems) if s != name and name_key(s) == name_key(name)), None)
 
+# %% ../nbs/03_library.ipynb #4f2ab5a2
 @patch
 def remove(self: ToolLibrary, name: str):
     "Delete tool `name` and its old versions (git keeps them if the library is committed)"
