@@ -8,12 +8,12 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'PAIRINGS', 'DEFAULT_MODELS', 'DEFAULT_EFFORT', 'EFFORTS', 'OPENAI_URL',
            'FAMILIES', 'SAMPLING', 'PRICES_CHECKED', 'PRICES', 'ledger', 'TYPICAL_CALLS', 'REASONING_TOKENS',
            'config_file', 'configure', 'role_settings', 'Family', 'family_of', 'adapt_params', 'Price', 'price_for',
-           'Usage', 'add_costs', 'tags', 'UsageLedger', 'write_atomic', 'ResponseCache', 'Completion', 'Embeddings',
-           'Model', 'ModelError', 'ReplyCutOff', 'connect_failure', 'explain_failure', 'answer_span', 'split_thinking',
+           'Usage', 'add_costs', 'tags', 'UsageLedger', 'ResponseCache', 'Completion', 'Embeddings', 'Model',
+           'ModelError', 'ReplyCutOff', 'connect_failure', 'explain_failure', 'answer_span', 'split_thinking',
            'cost_per_1000', 'rules', 'check_role', 'doctor']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
-import asyncio, contextlib, contextvars, hashlib, json, os, re, secrets, threading, time, tomllib, warnings, weakref
+import asyncio, contextlib, contextvars, hashlib, json, os, re, threading, time, tomllib, warnings, weakref
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +44,7 @@ def config_file() -> Path:
     "Where latm's config file is: `$LATM_CONFIG`, else `~/.config/latm/config.toml`"
     return Path(os.environ.get('LATM_CONFIG') or '~/.config/latm/config.toml').expanduser()
 
+# %% ../nbs/01_models.ipynb #d409d0d8
 def _file_settings() -> dict:
     "The config file's tables, or {} when there is none"
     path = config_file()
@@ -51,6 +52,7 @@ def _file_settings() -> dict:
     try: return tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e: raise LatmError(f'The latm config file {path} is not valid TOML ({e}). Fix it, or point LATM_CONFIG elsewhere.') from e
 
+# %% ../nbs/01_models.ipynb #e46ebda3
 def configure(role: str = 'default',  # a role in `ROLES`, or 'default' for all of them
               **settings):  # any of `SETTINGS`; None removes a setting
     "Set model settings for `role` in this process, ahead of the environment and the config file"
@@ -70,6 +72,7 @@ def _lookup(role: str, key: str, file: dict):
     for v in (_overrides.get(role, {}).get(key), os.environ.get(env), file.get(role, {}).get(key)):
         if v not in (None, ''): return v
 
+# %% ../nbs/01_models.ipynb #f81194ac
 _OFF, _ON = ('', 'false', 'off', 'no', '0', 'none'), ('true', 'on', 'yes', '1')
 
 def _number(role: str, name: str, value, kind, least, example: str):
@@ -79,6 +82,7 @@ def _number(role: str, name: str, value, kind, least, example: str):
     if n is None or n < least: raise LatmError(f"The {role} role's {name} is {value!r}: give {example}.")
     return n
 
+# %% ../nbs/01_models.ipynb #0cb72708
 def _cache_folder(role: str, value) -> str | None:
     "The folder a `cache` setting names: None for off (`false`, `off`, ...), `.latm_cache` for on (`true`, `on`, ...)"
     if value is None or value is False or str(value).strip().lower() in _OFF: return None
@@ -86,11 +90,13 @@ def _cache_folder(role: str, value) -> str | None:
     if isinstance(value, (str, Path)): return str(value)
     raise LatmError(f"The {role} role's cache is {value!r}: give a folder, true (for .latm_cache) or false.")
 
+# %% ../nbs/01_models.ipynb #a9442c7d
 def _one_of(role: str, name: str, value, allowed) -> str:
     "`value` if it is one of `allowed`, or a `LatmError` that lists them"
     if value not in allowed: raise LatmError(f"The {role} role's {name} is {value!r}: give one of {', '.join(allowed)}.")
     return value
 
+# %% ../nbs/01_models.ipynb #e9b8cd14
 def _checked(role: str, key: str, value):
     "`value` of setting `key` as latm uses it, or a `LatmError` that names the setting and what to give"
     if key == 'timeout': return _number(role, key, value, float, 0.001, 'seconds, e.g. 120')
@@ -102,6 +108,7 @@ def _checked(role: str, key: str, value):
     if key == 'pairing': return _one_of(role, key, value, PAIRINGS)
     return value
 
+# %% ../nbs/01_models.ipynb #03a46b08
 def role_settings(role: str, **given) -> dict:
     "The settings `role` uses now, after every source has had its say: `given` ones (those not None) first"
     if role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)}.')
@@ -125,6 +132,7 @@ class Family:
     max_tokens: str  # the parameter that caps a reply's tokens: 'max_tokens' or 'max_completion_tokens'
     reasoning_effort: bool  # takes `reasoning_effort`
 
+# %% ../nbs/01_models.ipynb #a4fc9e9d
 FAMILIES = {f.name: f for f in (Family('openai-reasoning', False, 'max_completion_tokens', True),  # gpt-5*, o1, o3, o4-mini
                                  Family('chat', True, 'max_tokens', False),  # gpt-4o, gpt-4.1, gpt-3.5, most open models
                                  Family('reasoning', True, 'max_tokens', True))}  # open reasoning models served with `reasoning_effort`, e.g. gpt-oss
@@ -137,6 +145,7 @@ def family_of(model: str,  # a model name, e.g. 'gpt-5-mini' or 'openai/o3'
     if declared: return FAMILIES[declared]
     return FAMILIES['openai-reasoning' if _openai_reasoning.search(model) else 'chat']
 
+# %% ../nbs/01_models.ipynb #d4775918
 def adapt_params(family: Family, params: dict) -> dict:
     "Request parameters `params` as `family` takes them: sampling dropped where refused, the token cap under its name"
     out = {k: v for k, v in params.items() if family.sampling or k not in SAMPLING}
@@ -211,6 +220,7 @@ def tags(**kw):
     try: yield
     finally: _tags.reset(token)
 
+# %% ../nbs/01_models.ipynb #fc58f3ad
 class UsageLedger:
     "Every model call latm made: tokens, latency and dollars, tagged by role, tool and task"
     columns = ['time', 'role', 'model', 'endpoint', 'task', 'tool', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
@@ -253,22 +263,11 @@ class UsageLedger:
     def _repr_html_(self): return f'<b>latm usage</b>: {len(self)} calls' + self.totals()._repr_html_()
     def __repr__(self): return f'UsageLedger: {len(self)} calls\n{self.totals().to_string()}'
 
+# %% ../nbs/01_models.ipynb #034c38a9
 ledger = UsageLedger()
 
 # %% ../nbs/01_models.ipynb #b3bc6c2c
-def write_atomic(path: Path, data: bytes):
-    "Replace `path` with `data` all at once: readers see the old file or the new one, never part of either"
-    tmp = path.parent / f'.{path.name}.{secrets.token_hex(8)}.tmp'
-    f = open(tmp, 'xb')  # a new file of our own, with the permissions any open() gives
-    try:
-        with f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+from .files import write_atomic
 
 # %% ../nbs/01_models.ipynb #968433e5
 class ResponseCache:
@@ -386,9 +385,11 @@ class ModelError(LatmError):
         self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, status
         super().__init__(f'The {model.role} model {model.model!r} at {model.base_url} failed: {why}. {todo}')
 
+# %% ../nbs/01_models.ipynb #3a8f1d38
 class ReplyCutOff(ModelError):
     "A reply stopped at the token limit (`finish_reason: length`): not an answer, and not code to fix"
 
+# %% ../nbs/01_models.ipynb #56bdcb53
 def connect_failure(e: BaseException) -> OSError | None:
     "The system's reason the server could not be reached (refused, unknown host), if aiohttp's error for that is in `e`'s chain"
     seen = []  # a chain can loop back on itself
@@ -398,6 +399,7 @@ def connect_failure(e: BaseException) -> OSError | None:
         e = e.__cause__ or e.__context__
     return None
 
+# %% ../nbs/01_models.ipynb #c12d1db4
 def _refused_fix(model: 'Model', param: str) -> str:
     "The setting that stops `model` sending `param`, which its endpoint refused"
     env, rules = f'LATM_{model.role.upper()}', f'latm applies {model.family.name} rules to {model.model!r}'
@@ -408,6 +410,7 @@ def _refused_fix(model: 'Model', param: str) -> str:
     if param == 'max_completion_tokens': return f'{rules}; if it takes max_tokens instead, say so with {env}_FAMILY=chat.'
     return f"Remove {param!r} from the request parameters given to the {model.role} model."
 
+# %% ../nbs/01_models.ipynb #cafc0625
 def explain_failure(model: 'Model', e: Exception) -> ModelError:
     "A `ModelError` for exception `e` raised by the openai client"
     env = f'LATM_{model.role.upper()}'
@@ -479,9 +482,11 @@ class _Reply:
         thinking, text = split_thinking(''.join(self.content))
         return text, '\n'.join(filter(None, [''.join(self.reasoning), thinking]))
 
+# %% ../nbs/01_models.ipynb #b09e89b7
 def _stream_request(request: dict) -> dict:
     return {**request, 'stream': True, 'stream_options': {'include_usage': True}}
 
+# %% ../nbs/01_models.ipynb #080c7b13
 @patch
 def _request(self: Model, messages: list, params: dict) -> dict:
     asked = {'max_tokens': self.max_tokens, 'reasoning_effort': self.reasoning_effort, **self.params, **params}
@@ -489,6 +494,7 @@ def _request(self: Model, messages: list, params: dict) -> dict:
         raise LatmError(f'Model.chat returns one reply, so it sends no n (got n={n}): call it once per sample, as `ToolUser(samples=...)` does.')
     return {'model': self.model, 'messages': list(messages), **adapt_params(self.family, {k: v for k, v in asked.items() if v is not None})}
 
+# %% ../nbs/01_models.ipynb #86316685
 @patch
 def _from_cache(self: Model, request: dict, on_text) -> Completion | None:
     hit = self.cache.get(request) if self.cache is not None else None
@@ -497,6 +503,7 @@ def _from_cache(self: Model, request: dict, on_text) -> Completion | None:
     self.ledger.record(self.role, self.model, self.base_url, cache_hit=True)
     return Completion(hit['text'], Usage(**hit['usage']), 0.0, 0.0, self.model, self.role, cache_hit=True)
 
+# %% ../nbs/01_models.ipynb #f433a6dc
 @patch
 def _cut_off(self: Model, usage: Usage) -> ReplyCutOff:
     "The error for a reply that reached the token limit"
@@ -506,6 +513,7 @@ def _cut_off(self: Model, usage: Usage) -> ReplyCutOff:
     return ReplyCutOff(self, f"the reply was cut off at the token limit (finish_reason 'length', {usage.completion_tokens} output tokens{thought})",
                       f'{raise_it}{lower}.')
 
+# %% ../nbs/01_models.ipynb #9a622058
 @patch
 def _done(self: Model, request: dict, got: _Reply, r, t0: float) -> Completion:
     latency = time.perf_counter() - t0
@@ -518,6 +526,7 @@ def _done(self: Model, request: dict, got: _Reply, r, t0: float) -> Completion:
     self.ledger.record(self.role, self.model, self.base_url, got.usage, latency)
     return Completion(text, got.usage, got.usage.cost(self.model), latency, self.model, self.role, thinking=thinking)
 
+# %% ../nbs/01_models.ipynb #46004976
 @patch
 def _failed(self: Model, e: Exception, t0: float) -> ModelError:
     err = explain_failure(self, e)
