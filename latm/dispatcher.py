@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 from fastcore.basics import patch
-from .models import LatmError, Model, Usage, write_atomic, add_costs
+from .models import LatmError, Model, Usage, add_costs
+from .files import write_atomic
 from .library import Tool
 from .user import drive, adrive
 

@@ -19,10 +19,11 @@ import pandas as pd
 from fastcore.basics import patch
 
 from . import fix
-from .models import LatmError, Model, add_costs, tags
+from .models import LatmError
+from .files import file_kind
 from .sandbox import Sandbox
 from .library import (Tool, UseCase, Provenance, ToolLibrary, LibraryError, UnsafeFile, shared_sandbox, real_folder,
-                      read_regular, check_name, file_kind)
+                          read_regular, check_name)
 from .tasks import AnswerError, Example, Task
 from .replies import NoCodeError, answer_variable, extract_code
 from .maker import ToolMaker, check_tests, error_text, merge_definitions, running_under, says_answer

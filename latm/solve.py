@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .models import LatmError, Model, Usage, tags, write_atomic, add_costs
+from .models import LatmError, Model, Usage, tags, add_costs
+from .files import write_atomic
 from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 from fastcore.basics import patch
-from .models import LatmError, write_atomic
+from .models import LatmError
+from .files import write_atomic
 from . import fix
 
 # %% ../nbs/04_tasks.ipynb #1047bfb4
