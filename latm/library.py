@@ -6,7 +6,7 @@ Docs: https://latm-dev.github.io/latm/library.html.md"""
 
 # %% auto #0
 __all__ = ['PLAIN_TYPES', 'DEFAULT_LIBRARY', 'LIST_COLUMNS', 'SEARCH_WEIGHTS', 'ToolError', 'LibraryError', 'UnsafeFile',
-           'ToolNotFound', 'RegressionError', 'UseCase', 'Provenance', 'Tool', 'check_value', 'made_by',
+           'ToolNotFound', 'RegressionError', 'UseCase', 'Provenance', 'Tool', 'check_value', 'made_by', 'about_call',
            'shared_sandbox', 'as_plain', 'args_literal', 'call_code', 'failure_text', 'ToolFunction',
            'module_docstring', 'docstring_literal', 'module_text', 'read_regular', 'real_folder', 'suggested_name',
            'check_name', 'name_key', 'ToolLibrary', 'checked_name', 'match_score', 'tools_frame', 'stated_version',
@@ -23,6 +23,7 @@ import pandas as pd
 from fastcore.basics import patch
 from filelock import FileLock, Timeout
 
+from . import LatmWarning, fix
 from .models import LatmError
 from .files import MAX_RECORD_BYTES, file_kind, write_atomic
 from .sandbox import Sandbox
@@ -42,7 +43,7 @@ class UnsafeFile(LibraryError, OSError):
 # %% ../nbs/03_library.ipynb #65a2d2f0
 class ToolNotFound(LibraryError, KeyError):
     "The library has no tool (or no version) of that name"
-    def __str__(self): return str(self.args[0])
+    def __str__(self): return self.said()  # not KeyError's quoted message
 
 # %% ../nbs/03_library.ipynb #d2c39b12
 class RegressionError(LibraryError):
@@ -91,6 +92,8 @@ class Tool:
     provenance: Provenance = field(default_factory=Provenance)
     version: int = 1
     timeout: float | None = None  # seconds a call may run, measured when the tool was made (None: the sandbox's)
+    parameters: dict = field(default_factory=dict)  # JSON Schema of the entry point's arguments (see latm.schema)
+    summary: str = ''  # what it does and how to call it, for a caller who never saw its task
 
     def __post_init__(self):
         self.use_cases = [u if isinstance(u, UseCase) else UseCase(**u) for u in self.use_cases]
@@ -144,14 +147,26 @@ def made_by(tool: Tool) -> str:
 @patch
 def _repr_markdown_(self: Tool) -> str:
     cases = '\n\n'.join(f'**Q:** {u.question}  \n**A:** `{u.answer}`\n```python\n{u.solution.strip()}\n```' for u in self.use_cases)
-    return (f'#### `{self.name}` v{self.version}: {self.description}\n\n```python\n{self.source.strip()}\n```\n\n'
+    return (f'#### `{self.name}` v{self.version}: {self.description}\n\n{about_call(self)}```python\n{self.source.strip()}\n```\n\n'
             f'**{len(self.use_cases)} use cases**\n\n{cases}\n\n*{made_by(self)}*')
+
+def _kind(schema: dict) -> str:
+    "A parameter's JSON Schema type in a word or two: 'integer', 'array of string', 'string|null'"
+    kind = schema.get('type') or '|'.join(_kind(k) for k in schema.get('anyOf', [])) or 'any'
+    kind = '|'.join(kind) if isinstance(kind, list) else kind
+    return f'{kind} of {_kind(schema["items"])}' if kind == 'array' and isinstance(schema.get('items'), dict) else kind
+
+def about_call(tool: Tool) -> str:
+    "The tool's summary and its parameters with their types, as markdown ('' if it has neither)"
+    params = ', '.join(f'`{n}`: {_kind(s)}' for n, s in tool.parameters.get('properties', {}).items())
+    return ''.join(f'{part}\n\n' for part in (tool.summary, params and f'**Parameters:** {params}') if part)
 
 @patch
 def _repr_html_(self: Tool) -> str:
     e = html.escape
     cases = ''.join(f'<li><b>Q:</b> {e(u.question)}<br><b>A:</b> <code>{e(u.answer)}</code><pre>{e(u.solution.strip())}</pre></li>' for u in self.use_cases)
-    return (f'<h4><code>{e(self.name)}</code> v{self.version}: {e(self.description)}</h4><pre>{e(self.source.strip())}</pre>'
+    return (f'<h4><code>{e(self.name)}</code> v{self.version}: {e(self.description)}</h4>{f"<p>{e(self.summary)}</p>" if self.summary else ""}'
+            f'<pre>{e(self.source.strip())}</pre>'
             f'<details><summary>{len(self.use_cases)} use cases</summary><ol>{cases}</ol></details><p><i>{e(made_by(self))}</i></p>')
 
 # %% ../nbs/03_library.ipynb #25c89b7d
@@ -408,17 +423,17 @@ def _read(self: ToolLibrary, record: Path, name: str) -> tuple:
                       f'out of {self.path}: the library folder holds only tools. Adding a tool called {name!r} keeps it in {self.path / ".versions" / name}.')
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, ToolError) as e:
         return None, (f'{record} is damaged ({type(e).__name__}: {str(e)[:200]}), so tool {name!r} is skipped. Restore the file (from git, or from '
-                      f'{self.path / ".versions" / name}), or remove the tool with library.remove({name!r}) and make it again.')
+                      f'{self.path / ".versions" / name}), or remove the tool with {fix("remove", name)} and make it again.')
     if data.get('content_hash') != tool.content_hash:
         return None, (f'{record} was changed after latm wrote it (its content hash does not match), so tool {name!r} is skipped: unverified code '
-                      f'is not used. Restore the file from git, or add the changed tool as a new version with library.add().')
+                      f'is not used. Restore the file from git, or add the changed tool as a new version with {fix("add")}.')
     module = record.with_suffix('.py')
     try: module_hash = _sha256(read_regular(module))
     except OSError: module_hash = None
     if module_hash != data.get('module_sha256'):
         return tool, (f'{module} is missing, unreadable or differs from what latm wrote for version {tool.version} of {name!r} (edited by hand, or a write '
                       f'was interrupted); latm uses the verified record {record.name}. Add the tool again to rewrite {module.name}, '
-                      f'or add an edited tool as a new version with library.add().')
+                      f'or add an edited tool as a new version with {fix("add")}.')
     return tool, None
 
 # %% ../nbs/03_library.ipynb #061fa3fe
@@ -434,7 +449,7 @@ def _scan(self: ToolLibrary) -> tuple:
     for module in sorted(self.path.glob('*.py')):
         if not module.with_suffix('.json').exists():
             problems.append(f'{module} has no record {module.stem}.json beside it, so it is not a tool (a write was interrupted, or the file '
-                            f'was copied without its record). Add the tool again with library.add(), or delete {module.name}.')
+                            f'was copied without its record). Add the tool again with {fix("add")}, or delete {module.name}.')
     return tools, problems
 
 # %% ../nbs/03_library.ipynb #c7918254
@@ -460,7 +475,7 @@ def _settled(self: ToolLibrary, read) -> tuple:
 def _warn(self: ToolLibrary, problems: list):
     "Warn about each of `problems` the first time this library meets it, at the line of the user's call"
     for p in problems:
-        if p not in self._warned: warnings.warn(f'latm tool library: {p}', stacklevel=4)
+        if p not in self._warned: warnings.warn(LatmWarning(f'latm tool library: {p}'), stacklevel=4)
         self._warned.add(p)
 
 # %% ../nbs/03_library.ipynb #5b58573a
@@ -500,8 +515,8 @@ def get(self: ToolLibrary,
     current = self._current(name)
     if current and version in (None, current.version): return current
     if version is None:
-        raise ToolNotFound(f'No tool {name!r} in {self.path}. See library.list() for its tools'
-                           + (', and library.problems for files that could not be read.' if self._problems else '.'))
+        raise ToolNotFound(f'No tool {name!r} in {self.path}. See {fix("list")} for its tools'
+                           + (f', and {fix("problems")} for files that could not be read.' if self._problems else '.'))
     if version not in self._archived(name):
         raise ToolNotFound(f'Tool {name!r} has no version {version} in {self.path}; '
                            f'it has versions {self.versions(name)}.')
@@ -573,7 +588,7 @@ def check_regression(self: ToolLibrary, current: Tool, new: Tool):
     run = self.sandbox.run(f'{new.source.strip()}\n\n{current.tests}', names=())
     if not run.ok:
         raise RegressionError(f'The new {new.name!r} fails the tests of version {current.version} that it would replace ({failure_text(run)}), '
-                              f'so version {current.version} stays. Fix the tool, give it another name, or add it with force=True to replace it anyway.', new)
+                              f'so version {current.version} stays. Fix the tool, give it another name, or add it with {fix("force")} to replace it anyway.', new)
 
 # %% ../nbs/03_library.ipynb #93c3f966
 def stated_version(record: Path) -> int:
@@ -602,9 +617,9 @@ def _keep_unverified(self: ToolLibrary, name: str, current: Tool | None, problem
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%fZ')
     kept = [f.replace(folder / f'unverified-{stamp}{f.suffix}') for f in unverified]
-    warnings.warn(f'latm tool library: {" and ".join(f.name for f in unverified)} in {self.path} could not be used as latm wrote '
+    warnings.warn(LatmWarning(f'latm tool library: {" and ".join(f.name for f in unverified)} in {self.path} could not be used as latm wrote '
                   f'{"them" if len(kept) > 1 else "it"} (damaged, edited by hand, or left by an interrupted write), so before writing version '
-                  f'{version} of {name!r} latm kept {" and ".join(map(str, kept))}. Compare with the new version, and delete the copies when done.', stacklevel=3)
+                  f'{version} of {name!r} latm kept {" and ".join(map(str, kept))}. Compare with the new version, and delete the copies when done.'), stacklevel=3)
 
 # %% ../nbs/03_library.ipynb #e7fcfc69
 @patch
@@ -652,7 +667,7 @@ def remove(self: ToolLibrary, name: str):
         versions = real_folder(self.path, '.versions', name)
         record, module = self.path / f'{name}.json', self.path / f'{name}.py'
         if not (os.path.lexists(record) or os.path.lexists(module)):
-            raise ToolNotFound(f'No tool {name!r} in {self.path} to remove. See library.list().')
+            raise ToolNotFound(f'No tool {name!r} in {self.path} to remove. See {fix("list")}.')
         record.unlink(missing_ok=True)  # the record first: the tool is gone at once
         module.unlink(missing_ok=True)
         shutil.rmtree(versions, ignore_errors=True)

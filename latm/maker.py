@@ -14,7 +14,7 @@ __all__ = ['PAPER_PROMPTS', 'SANDBOX_LIMIT', 'STAGES', 'TIMEOUT_FACTOR', 'TIMEOU
 # %% ../nbs/05_maker.ipynb #eab09921
 import ast, collections, hashlib, platform, re, symtable
 from tqdm.auto import tqdm
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 
 from fastcore.basics import patch
 from . import __version__, fix
@@ -23,6 +23,7 @@ from .tasks import AnswerError, Task, answers_match, normalise_answer
 from .sandbox import Sandbox
 from .replies import NoCodeError, code_blocks, extract_code, answer_variable
 from .library import Tool, UseCase, Provenance, shared_sandbox
+from .schema import tool_description, tool_schema
 
 # %% ../nbs/05_maker.ipynb #b428cad8
 _FORMAT = '''```python
@@ -445,9 +446,10 @@ def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str,
           slowest: float) -> Tool:  # seconds the slowest use case took
     "The verified tool, with its call timeout and where it came from"
     first = self.task.train[0].question.splitlines()[0]
-    return Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
+    tool = Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
                 entry_point=entry, use_cases=use_cases, tests=tests, provenance=self.provenance,
                 timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)))
+    return replace(tool, parameters=tool_schema(tool), summary=tool_description(tool))  # for callers that never saw the task
 
 # %% ../nbs/05_maker.ipynb #a191a3c3
 @patch

@@ -279,7 +279,7 @@ def arguments_code(tool: Tool,
                    arguments: dict,  # parameter name -> value, as JSON gives them
                    schema: dict | None = None) -> str:  # the tool's schema (None: `tool_schema(tool)`)
     "Code that calls `tool`'s function with `arguments` in the sandbox; `ArgumentError` before that if they do not fit"
-    validate_arguments(schema or tool_schema(tool), arguments, repr(tool.name))
+    validate_arguments(schema or tool.parameters or tool_schema(tool), arguments, repr(tool.name))
     only = [p.name for p in parameters_of(tool.source, tool.entry_point) if p.kind == 'positional-only']
     by_position = [arguments[n] for n in only if n in arguments]
     return call_code(tool, tuple(by_position), {k: v for k, v in arguments.items() if k not in only})
@@ -288,7 +288,8 @@ def arguments_code(tool: Tool,
 def openai_tool(tool: Tool) -> dict:
     "`tool` as an entry of the OpenAI chat `tools` list"
     return {'type': 'function',
-            'function': {'name': tool.name, 'description': tool_description(tool), 'parameters': tool_schema(tool)}}
+            'function': {'name': tool.name, 'description': tool.summary or tool_description(tool),
+                         'parameters': tool.parameters or tool_schema(tool)}}
 
 def parse_arguments(text: str, tool: str = 'the tool') -> dict:
     "The arguments of a function call, from its JSON text; `ArgumentError` if they are not a JSON object"

@@ -59,8 +59,8 @@ RESULT_SCHEMA = {'type': 'object', 'properties': {'result': {'description': "the
 
 def mcp_tool(tool: Tool) -> 'types.Tool':
     "The MCP description of stored `tool`"
-    return types.Tool(name=tool.name, title=f'{tool.name} (v{tool.version})', description=tool_description(tool),
-                      input_schema=tool_schema(tool), output_schema=RESULT_SCHEMA,
+    return types.Tool(name=tool.name, title=f'{tool.name} (v{tool.version})', description=tool.summary or tool_description(tool),
+                      input_schema=tool.parameters or tool_schema(tool), output_schema=RESULT_SCHEMA,
                       annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False))
 
 # %% ../nbs/11_serve.ipynb #bb943c5a
@@ -292,7 +292,7 @@ async def make_tool(self: ToolServer, name: str, examples: list) -> 'types.CallT
     if name in BUILTINS: return tool_error(f"{name!r} names one of the server's own tools: choose another name.")
     stored = await anyio.to_thread.run_sync(self._made, name, examples)
     await self.changed()
-    data = {'tool': stored.name, 'version': stored.version, 'description': tool_description(stored),
+    data = {'tool': stored.name, 'version': stored.version, 'description': stored.summary or tool_description(stored),
             'cost': stored.provenance.cost}
     said = f'Made tool {stored.name!r} (version {stored.version}); it is listed now. {data["description"]}'
     return tool_result(data, said)
