@@ -10,7 +10,7 @@ __all__ = ['NOT_ASKED', 'CHARS_PER_TOKEN', 'checked_cost', 'Budget', 'aanswer_al
            'empty_answers', 'answer_partition', 'answer_frame', 'connect', 'questions_list', 'partition_bounds',
            'default_partition_size', 'JobFolder', 'saved_partition_size', 'JobReport', 'Job', 'use_tool_cluster']
 
-# %% ../nbs/06a_cluster.ipynb #68ff20cf
+# %% ../nbs/06a_cluster.ipynb #82a93dde
 import asyncio, collections, contextlib, hashlib, json, logging, math, os, sys, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from .sandbox import Sandbox
 from .library import Tool, shared_sandbox
 from .user import Answer, ToolUser, answers_frame, check_concurrency, head_and_tail, run_async, tool_messages
 
-# %% ../nbs/06a_cluster.ipynb #d4170571
+# %% ../nbs/06a_cluster.ipynb #d591b39c
 def checked_cost(max_cost) -> float | None:
     "`max_cost` as dollars above 0, or None for no cap; a `LatmError` for anything else"
     if max_cost is None: return None
@@ -41,7 +41,8 @@ class Budget:
         "Count `cost` dollars (None: unknown, which a capped budget cannot count, so it stops)"
         if cost is None and self.max_cost is not None: self.stop('a cost is unknown, so the cap cannot be kept')
         self.spent += cost or 0.0
-        if self.max_cost is not None and self.spent >= self.max_cost: self.stop(f'the cost cap of ${self.max_cost:g} was reached')
+        if self.max_cost is not None and self.spent >= self.max_cost:
+            self.stop(f'the cost cap of ${self.max_cost:g} was reached')
 
     def stop(self, why: str):
         "Take no new question, saying `why` (the first reason given is kept)"
@@ -50,16 +51,17 @@ class Budget:
     @property
     def open(self) -> bool: return self.why_stopped is None
 
-# %% ../nbs/06a_cluster.ipynb #eebc457e
+# %% ../nbs/06a_cluster.ipynb #14ccc79a
 NOT_ASKED = 'not asked: {why}'
 
 async def aanswer_all(tool: Tool, questions: list, concurrency: int = 8,
                       budget: Budget | None = None,  # stops taking questions once spent (None: no cap)
                       on_answer=None,  # called with (position, Answer) as each question is answered
                       **kwargs) -> list:  # passed to `ToolUser`: user, sandbox, repairs, samples, request parameters
-    "Answers to `questions` in input order, `concurrency` at a time, while `budget` is open; None for a question not asked"
+    "Answers to `questions` in input order, `concurrency` at a time, while `budget` is open; None: not asked"
     check_concurrency(concurrency)
-    user, budget, answers, todo = ToolUser(tool, **kwargs), budget or Budget(), [None] * len(questions), iter(range(len(questions)))
+    user, budget, answers = ToolUser(tool, **kwargs), budget or Budget(), [None] * len(questions)
+    todo = iter(range(len(questions)))  # shared by the workers: each question is taken once
     async def worker():
         for i in todo:
             if not budget.open: return
@@ -74,7 +76,7 @@ def not_asked(question: str, why: str) -> Answer:
     "The row of a question a job did not ask"
     return Answer(question, error=NOT_ASKED.format(why=why))
 
-# %% ../nbs/06a_cluster.ipynb #b274c4d4
+# %% ../nbs/06a_cluster.ipynb #7c633c42
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text and code
 
 @dataclass
@@ -88,8 +90,8 @@ class Estimate:
 
     def __str__(self):
         cost = 'cost unknown (latm has no price for this model)' if self.cost is None else f'about ${self.cost:,.4f}'
-        return (f'{self.questions:,} questions x ~{self.prompt_tokens:,} prompt + ~{self.completion_tokens:,} completion tokens '
-                f'on {self.model}: {cost}')
+        return (f'{self.questions:,} questions x ~{self.prompt_tokens:,} prompt + ~{self.completion_tokens:,} '
+                f'completion tokens on {self.model}: {cost}')
 
 def estimate_cost(tool: Tool, questions: int, user: Model) -> Estimate:
     "The cost of asking `questions` questions like the tool's verified use cases of `user`"
@@ -98,13 +100,14 @@ def estimate_cost(tool: Tool, questions: int, user: Model) -> Estimate:
     reply = sum(len(f'```python\n{u.solution}\n```') for u in cases) / len(cases)
     tokens = Usage(math.ceil(prompt / CHARS_PER_TOKEN), math.ceil(reply / CHARS_PER_TOKEN))
     each = tokens.cost(user.model)
-    return Estimate(questions, tokens.prompt_tokens, tokens.completion_tokens, user.model, None if each is None else each * questions)
+    total = None if each is None else each * questions
+    return Estimate(questions, tokens.prompt_tokens, tokens.completion_tokens, user.model, total)
 
-# %% ../nbs/06a_cluster.ipynb #ea3ba250
+# %% ../nbs/06a_cluster.ipynb #7c0c06ef
 def model_config(m: Model) -> dict:
     "The settings that make `m` again in another process, as plain data"
-    return dict(role=m.role, model=m.model, base_url=m.base_url, api_key=m.api_key, timeout=m.timeout, max_retries=m.max_retries,
-                cache=False if m.cache is None else str(m.cache.path), family=m.family.name,
+    return dict(role=m.role, model=m.model, base_url=m.base_url, api_key=m.api_key, timeout=m.timeout,
+                max_retries=m.max_retries, cache=False if m.cache is None else str(m.cache.path), family=m.family.name,
                 reasoning_effort=m.reasoning_effort, max_tokens=m.max_tokens, params=dict(m.params))
 
 def model_from_config(config: dict, ledger: UsageLedger) -> Model:
@@ -113,13 +116,14 @@ def model_from_config(config: dict, ledger: UsageLedger) -> Model:
     role, params = c.pop('role'), c.pop('params')
     return Model(role, ledger=ledger, **c, **params)
 
-# %% ../nbs/06a_cluster.ipynb #2ef890c1
+# %% ../nbs/06a_cluster.ipynb #bf7a7d60
 def sandbox_config(sb: Sandbox | None) -> dict | None:
     "The arguments that make `sb` again in another process (None: the shared sandbox there)"
     if sb is None: return None
     s = sb.settings
     return dict(timeout=sb.timeout, workers=sb.workers, start=sb.start, unsafe=sb.unsafe, allowed_imports=s['allowed'],
-                **{k: s[k] for k in ('cpu_seconds', 'memory_mb', 'file_mb', 'output_limit', 'result_limit', 'error_limit')})
+                **{k: s[k] for k in ('cpu_seconds', 'memory_mb', 'file_mb', 'output_limit', 'result_limit',
+                                     'error_limit')})
 
 _sandboxes = {}  # this process's sandboxes, by their settings
 
@@ -130,7 +134,7 @@ def worker_sandbox(config: dict | None) -> Sandbox:
     if key not in _sandboxes: _sandboxes[key] = Sandbox(**config)
     return _sandboxes[key]
 
-# %% ../nbs/06a_cluster.ipynb #79403bb3
+# %% ../nbs/06a_cluster.ipynb #602c1a8d
 @dataclass
 class JobSpec:
     "What a worker needs to answer questions, as plain data: no live client, sandbox or connection travels"
@@ -150,7 +154,7 @@ def job_spec(tool: Tool, user: Model | None = None, sandbox: Sandbox | None = No
     plain['provenance'] = {**plain['provenance'], 'transcript': []}
     return JobSpec(plain, model_config(user or Model('user')), sandbox_config(sandbox), concurrency, options, job)
 
-# %% ../nbs/06a_cluster.ipynb #6b3d4bb0
+# %% ../nbs/06a_cluster.ipynb #59dc16ee
 class _Reporter:
     "A running partition's voice: progress and usage go to the driver; the job's stop flag comes back"
     def __init__(self, spec: JobSpec, part: int, ledger: UsageLedger, budget: Budget):
@@ -164,7 +168,8 @@ class _Reporter:
         "Report the questions done and the ledger rows not sent yet"
         rows = self.ledger.rows[self.sent:]
         self.sent += len(rows)
-        self.worker.log_event(f'latm-{self.spec.job}', dict(attempt=self.attempt, part=self.part, done=self.done, rows=rows))
+        report = dict(attempt=self.attempt, part=self.part, done=self.done, rows=rows)
+        self.worker.log_event(f'latm-{self.spec.job}', report)
 
     async def watch(self):
         "Report every `report_every` seconds, and stop the batch once the job is stopped"
@@ -173,7 +178,7 @@ class _Reporter:
             self.send()
             await asyncio.sleep(self.spec.report_every)
 
-# %% ../nbs/06a_cluster.ipynb #f769aeea
+# %% ../nbs/06a_cluster.ipynb #9c6d9d54
 def empty_answers() -> pd.DataFrame:
     "A frame with the columns of `answers_frame` and no rows"
     return answers_frame([Answer('')]).iloc[:0]
@@ -181,7 +186,7 @@ def empty_answers() -> pd.DataFrame:
 def answer_partition(spec: JobSpec, part: int, questions: list,
                      positions: list,  # each question's position in the job
                      allowance: float | None = None) -> tuple:  # the most this partition may spend (None: no cap)
-    "Answer `questions` in this process: (the asked ones' rows indexed by `positions`, the attempt's id, its ledger rows)"
+    "Answer `questions` in this process: (asked ones' rows indexed by `positions`, the attempt's id, its ledger rows)"
     own, budget = UsageLedger(), Budget(allowance)
     tool, user, sandbox = Tool.from_dict(spec.tool), model_from_config(spec.user, own), worker_sandbox(spec.sandbox)
     reporter = _Reporter(spec, part, own, budget) if spec.job else None
@@ -189,7 +194,8 @@ def answer_partition(spec: JobSpec, part: int, questions: list,
         if reporter: reporter.done += 1
     async def batch():
         watcher = asyncio.create_task(reporter.watch()) if reporter else None
-        try: return await aanswer_all(tool, questions, spec.concurrency, budget, count, user=user, sandbox=sandbox, **spec.options)
+        try: return await aanswer_all(tool, questions, spec.concurrency, budget, count, user=user, sandbox=sandbox,
+                                      **spec.options)
         finally:
             if watcher: watcher.cancel()
             await user.aclose()
@@ -197,14 +203,15 @@ def answer_partition(spec: JobSpec, part: int, questions: list,
     frame = answers_frame([a for _, a in asked]).set_axis([p for p, _ in asked]) if asked else empty_answers()
     return frame, reporter and reporter.attempt, list(own.rows)
 
-# %% ../nbs/06a_cluster.ipynb #a333e956
+# %% ../nbs/06a_cluster.ipynb #e9b2bb18
 def answer_frame(df: pd.DataFrame, spec: JobSpec, column: str = 'question') -> pd.DataFrame:
     "The answers to the questions in `df[column]`, one row each, with `df`'s index: the `map_partitions` entry point"
-    if column not in df.columns: raise LatmError(f'The questions are not in a column {column!r}: give column= one of {list(df.columns)}.')
+    if column not in df.columns:
+        raise LatmError(f'The questions are not in a column {column!r}: give column= one of {list(df.columns)}.')
     frame, _, _ = answer_partition(spec, 0, df[column].tolist(), list(range(len(df))))
     return frame.set_axis(df.index)
 
-# %% ../nbs/06a_cluster.ipynb #ff2a056c
+# %% ../nbs/06a_cluster.ipynb #6c54d742
 @contextlib.contextmanager
 def connect(cluster):  # a dask `Client`, 'local:N', or a scheduler address such as 'tcp://host:8786'
     "A Dask client for `cluster`, closed at the end if latm made it"
@@ -213,17 +220,19 @@ def connect(cluster):  # a dask `Client`, 'local:N', or a scheduler address such
         yield cluster
         return
     if not isinstance(cluster, str) or not cluster.strip():
-        raise LatmError(f"cluster is {cluster!r}: give a dask Client, a scheduler address such as 'tcp://host:8786', or 'local:N'.")
+        raise LatmError(f"cluster is {cluster!r}: give a dask Client, a scheduler address such as "
+                        "'tcp://host:8786', or 'local:N'.")
     if cluster.startswith('local:'):
         n = cluster.removeprefix('local:')
         if not n.isdigit() or int(n) < 1:
-            raise LatmError(f"cluster is {cluster!r}: 'local:N' needs a whole number of worker processes, e.g. 'local:4'.")
+            raise LatmError(f"cluster is {cluster!r}: 'local:N' needs a whole number of worker processes, "
+                            "e.g. 'local:4'.")
         with LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=None,
                           silence_logs=logging.ERROR) as local, Client(local) as client: yield client
         return
     with Client(cluster) as client: yield client
 
-# %% ../nbs/06a_cluster.ipynb #86757062
+# %% ../nbs/06a_cluster.ipynb #827229d9
 def questions_list(questions) -> list:
     "`questions` as a list of non-empty strings, or a `LatmError` naming the first few that are not"
     qs = list(questions)
@@ -239,7 +248,7 @@ def default_partition_size(n: int, workers: int) -> int:
     "About four partitions a worker, within 1 and 1,000 questions each"
     return max(1, min(1_000, math.ceil(n / (4 * max(workers, 1)))))
 
-# %% ../nbs/06a_cluster.ipynb #7af3e94b
+# %% ../nbs/06a_cluster.ipynb #10cb19eb
 class JobFolder:
     "A job's folder: what the job is (job.json), and a Parquet file of answers per partition"
     def __init__(self, path, manifest: dict):
@@ -267,7 +276,7 @@ def saved_partition_size(out) -> int | None:
     f = Path(out) / 'job.json' if out else None
     return json.loads(f.read_text())['partition_size'] if f and f.exists() else None
 
-# %% ../nbs/06a_cluster.ipynb #8a4b133c
+# %% ../nbs/06a_cluster.ipynb #43a7970e
 @dataclass
 class JobReport:
     "How far a job got, and what it cost"
@@ -280,12 +289,12 @@ class JobReport:
     stopped: str | None = None  # why the job stopped early (None: it did not)
 
     def __str__(self):
-        s = (f'{self.answered:,} of {self.questions:,} questions answered ({self.finished} of {self.partitions} partitions), '
-             f'${self.spent:,.4f} spent')
+        s = (f'{self.answered:,} of {self.questions:,} questions answered '
+             f'({self.finished} of {self.partitions} partitions), ${self.spent:,.4f} spent')
         if self.spent_before: s += f' (and ${self.spent_before:,.4f} by earlier runs)'
         return s + (f'; stopped: {self.stopped}' if self.stopped else '')
 
-# %% ../nbs/06a_cluster.ipynb #ea12605e
+# %% ../nbs/06a_cluster.ipynb #dfff8658
 class Job:
     "One batch of questions on a Dask cluster: partitions out, answers back in input order, resumable and capped"
     def __init__(self, client, spec: JobSpec, questions: list, size: int, folder: JobFolder | None = None,
@@ -304,7 +313,7 @@ class Job:
         have = set(self.frames[i].index) if i in self.frames else set()
         return [p for p in range(*self.parts[i]) if p not in have]
 
-# %% ../nbs/06a_cluster.ipynb #4157b684
+# %% ../nbs/06a_cluster.ipynb #f3cd69c6
 @patch
 def take(self: Job, attempt: str | None, rows: list):
     "Count the ledger rows of `attempt` not seen yet: into the job's rows and its budget"
@@ -319,7 +328,7 @@ def listen(self: Job):
     while self.events:
         _, msg = self.events.popleft()
         self.take(msg['attempt'], msg['rows'])
-        if msg['attempt'] not in self.closed: self.done[msg['part']] = msg['done']  # a rerun attempt starts again from 0
+        if msg['attempt'] not in self.closed: self.done[msg['part']] = msg['done']  # a rerun starts again from 0
 
 @patch
 def show(self: Job):
@@ -328,7 +337,7 @@ def show(self: Job):
     self.bar.update(n - self.bar.n)
     self.bar.set_postfix_str(f'${self.budget.spent:,.4f}', refresh=False)
 
-# %% ../nbs/06a_cluster.ipynb #69cd6c37
+# %% ../nbs/06a_cluster.ipynb #19db5573
 @patch
 def finish(self: Job, i: int, result: tuple):
     "Keep partition `i`'s answers, with any saved before, on disk too if the job has a folder"
@@ -348,11 +357,12 @@ def submit(self: Job) -> dict:
     futures = {}
     for i in range(len(self.parts)):
         if todo := self.todo(i):
-            futures[self.client.submit(answer_partition, self.spec, i, [self.questions[p] for p in todo], todo, allowance,
-                                       key=f'latm-{self.spec.job}-{i}')] = i
+            asked = [self.questions[p] for p in todo]
+            key = f'latm-{self.spec.job}-{i}'
+            futures[self.client.submit(answer_partition, self.spec, i, asked, todo, allowance, key=key)] = i
     return futures
 
-# %% ../nbs/06a_cluster.ipynb #f7c8557a
+# %% ../nbs/06a_cluster.ipynb #682e01a6
 @patch
 def run(self: Job) -> pd.DataFrame:
     "Run the partitions left, keeping the budget, and return every question's row in input order"
@@ -379,7 +389,7 @@ def run(self: Job) -> pd.DataFrame:
         self.bar.close()
     return self.answers()
 
-# %% ../nbs/06a_cluster.ipynb #32832a69
+# %% ../nbs/06a_cluster.ipynb #de3ab7ba
 @patch
 def merge_ledger(self: Job):
     "Add the workers' ledger rows to the driver's ledger, each once however often this runs"
@@ -394,23 +404,24 @@ def answers(self: Job) -> pd.DataFrame:
     have = set().union(*(f.index for f in asked))
     missing = [p for p in range(len(self.questions)) if p not in have]
     why = self.budget.why_stopped or 'the job did not finish'
-    rest = answers_frame([not_asked(self.questions[p], why) for p in missing]).set_axis(missing) if missing else empty_answers()
-    df = pd.concat([*asked, rest]).sort_index().reset_index(drop=True)
+    rest = answers_frame([not_asked(self.questions[p], why) for p in missing]).set_axis(missing) if missing else None
+    parts = [f for f in [*asked, rest] if f is not None] or [empty_answers()]
+    df = pd.concat(parts).sort_index().reset_index(drop=True)
     finished = sum(not self.todo(i) for i in range(len(self.parts)))
     df.attrs['latm_job'] = JobReport(len(self.questions), len(have), len(self.parts), finished,
                                      self.budget.spent - self.spent_before, self.spent_before, self.budget.why_stopped)
     return df
 
-# %% ../nbs/06a_cluster.ipynb #2bb42788
+# %% ../nbs/06a_cluster.ipynb #c534c2ba
 def use_tool_cluster(tool: Tool, questions: list,
                      cluster='local:2',  # a dask `Client`, 'local:N' (N worker processes) or a scheduler address
                      concurrency: int = 8,  # questions in flight in each worker process
-                     out=None,  # a folder for the answers, partition by partition: run again to resume (None: none kept)
+                     out=None,  # a folder for the answers, partition by partition: run again to resume (None: none)
                      max_cost: float | None = None,  # dollars: the job takes no new question once it has spent them
                      partition_size: int | None = None,  # questions per partition (None: about four a worker)
                      progress: bool = True,  # print the estimate and the outcome, and show a progress bar
                      user: Model | None = None,  # the cheap model (None: the configured 'user')
-                     sandbox: Sandbox | None = None,  # its settings are each worker's sandbox (None: each worker's shared one)
+                     sandbox: Sandbox | None = None,  # its settings make each worker's sandbox (None: the shared one)
                      **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: repairs, samples, timeout, request parameters
     "Answer `questions` with `tool` on a Dask cluster: one row per question, in input order"
     questions, max_cost, user = questions_list(questions), checked_cost(max_cost), user or Model('user')
@@ -421,7 +432,8 @@ def use_tool_cluster(tool: Tool, questions: list,
     spec = job_spec(tool, user, sandbox, concurrency, job=uuid.uuid4().hex[:12], **kwargs)
     if progress: print(f'latm: {estimate}', file=sys.stderr)
     with connect(cluster) as client:
-        size = partition_size or saved_partition_size(out) or default_partition_size(len(questions), len(client.scheduler_info()['workers']))
+        workers = len(client.scheduler_info()['workers'])
+        size = partition_size or saved_partition_size(out) or default_partition_size(len(questions), workers)
         folder = out and JobFolder(out, dict(tool=tool.content_hash, questions=len(questions), partition_size=size,
                                              sha256=hashlib.sha256(json.dumps(questions).encode()).hexdigest()))
         df = Job(client, spec, questions, size, folder, max_cost, progress, user.ledger).run()
