@@ -3,8 +3,8 @@
 Against latm's test server with 200 ms of latency per reply, at equal total concurrency (`--concurrency` questions
 in flight in all, split evenly over the workers), each run answers `--questions` questions with a doubling tool in
 latm's sandbox. A run's ideal is `concurrency / latency` questions a second; its fraction of ideal is what it reached.
-The CPU ceiling is the most questions a second the machine's cores could carry at the CPU time a question took in
-the one-process run (the test server, the driver, the workers and the sandbox, all measured machine-wide).
+A run's CPU ceiling is the most questions a second the machine's cores could carry at the CPU time a question took
+in that run (the test server, the driver, the workers and the sandbox, all measured machine-wide).
 On a machine with more cores, raise the counts:
 
     python bench/cluster_bench.py --questions 4000 --concurrency 256 --workers 1 2 4 8
@@ -63,7 +63,7 @@ def main(questions: int, concurrency: int, workers: list, latency: float) -> pd.
     df = pd.DataFrame(rows)
     df['ideal_per_s'] = df.concurrency / latency
     df['fraction_of_ideal'] = df.questions_per_s / df.ideal_per_s
-    df['cpu_ceiling_per_s'] = (os.cpu_count() or 1) / (df.cpu_ms_per_question.iloc[0] / 1e3)
+    df['cpu_ceiling_per_s'] = (os.cpu_count() or 1) / (df.cpu_ms_per_question / 1e3)  # every core busy at that CPU a question
     return df
 
 if __name__ == '__main__':
