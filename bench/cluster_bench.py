@@ -63,7 +63,7 @@ def main(questions: int, concurrency: int, workers: list, latency: float) -> pd.
     df = pd.DataFrame(rows)
     df['ideal_per_s'] = df.concurrency / latency
     df['fraction_of_ideal'] = df.questions_per_s / df.ideal_per_s
-    df['cpu_ceiling_per_s'] = (os.cpu_count() or 1) / (df.cpu_ms_per_question / 1e3)  # every core busy at that CPU a question
+    df['cpu_ceiling_per_s'] = (os.cpu_count() or 1) / (df.cpu_ms_per_question / 1e3)  # all cores busy
     return df
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ __all__ = ['NOT_ASKED', 'CHARS_PER_TOKEN', 'checked_cost', 'Budget', 'aanswer_al
            'empty_answers', 'answer_partition', 'answer_frame', 'connect', 'questions_list', 'partition_bounds',
            'default_partition_size', 'JobFolder', 'saved_partition_size', 'JobReport', 'Job', 'use_tool_cluster']
 
-# %% ../nbs/06a_cluster.ipynb #1bc50721
+# %% ../nbs/06a_cluster.ipynb #0b5117ca
 import asyncio, collections, contextlib, hashlib, json, logging, math, os, sys, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from .sandbox import Sandbox
 from .library import Tool, shared_sandbox
 from .user import Answer, ToolUser, answers_frame, check_concurrency, head_and_tail, run_async, tool_messages
 
-# %% ../nbs/06a_cluster.ipynb #f0d5193d
+# %% ../nbs/06a_cluster.ipynb #cd90f6a0
 def checked_cost(max_cost) -> float | None:
     "`max_cost` as dollars above 0, or None for no cap; a `LatmError` for anything else"
     if max_cost is None: return None
@@ -32,7 +32,7 @@ def checked_cost(max_cost) -> float | None:
         raise LatmError(f'max_cost is {max_cost!r}: give dollars above 0, e.g. max_cost=5, or None for no cap.')
     return float(max_cost)
 
-# %% ../nbs/06a_cluster.ipynb #6fc7896c
+# %% ../nbs/06a_cluster.ipynb #9be85a2b
 class Budget:
     "A cap on dollars: a batch takes no new question once it is spent, or once the batch is told to stop"
     def __init__(self, max_cost: float | None = None):  # dollars (None: no cap)
@@ -52,7 +52,7 @@ class Budget:
     @property
     def open(self) -> bool: return self.why_stopped is None
 
-# %% ../nbs/06a_cluster.ipynb #214ef2e9
+# %% ../nbs/06a_cluster.ipynb #0605b4da
 async def aanswer_all(tool: Tool, questions: list, concurrency: int = 8,
                       budget: Budget | None = None,  # stops taking questions once spent (None: no cap)
                       on_answer=None,  # called with (position, Answer) as each question is answered
@@ -71,14 +71,14 @@ async def aanswer_all(tool: Tool, questions: list, concurrency: int = 8,
     await asyncio.gather(*(worker() for _ in range(min(concurrency, len(questions)))))
     return answers
 
-# %% ../nbs/06a_cluster.ipynb #d6b89001
+# %% ../nbs/06a_cluster.ipynb #8278e992
 NOT_ASKED = 'not asked: {why}'
 
 def not_asked(question: str, why: str) -> Answer:
     "The row of a question a job did not ask"
     return Answer(question, error=NOT_ASKED.format(why=why))
 
-# %% ../nbs/06a_cluster.ipynb #e712d53a
+# %% ../nbs/06a_cluster.ipynb #731fff28
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English text and code
 
 @dataclass
@@ -95,7 +95,7 @@ class Estimate:
         return (f'{self.questions:,} questions x ~{self.prompt_tokens:,} prompt + ~{self.completion_tokens:,} '
                 f'completion tokens on {self.model}: {cost}')
 
-# %% ../nbs/06a_cluster.ipynb #7849dc76
+# %% ../nbs/06a_cluster.ipynb #88b74940
 def estimate_cost(tool: Tool, questions: int, user: Model) -> Estimate:
     "The cost of asking `questions` questions like the tool's verified use cases of `user`"
     cases = tool.use_cases or [UseCase('', '', '')]
@@ -106,21 +106,21 @@ def estimate_cost(tool: Tool, questions: int, user: Model) -> Estimate:
     total = None if each is None else each * questions
     return Estimate(questions, tokens.prompt_tokens, tokens.completion_tokens, user.model, total)
 
-# %% ../nbs/06a_cluster.ipynb #4452cf5b
+# %% ../nbs/06a_cluster.ipynb #e4df9552
 def model_config(m: Model) -> dict:
     "The settings that make `m` again in another process, as plain data"
     return dict(role=m.role, model=m.model, base_url=m.base_url, api_key=m.api_key, timeout=m.timeout,
                 max_retries=m.max_retries, cache=False if m.cache is None else str(m.cache.path), family=m.family.name,
                 reasoning_effort=m.reasoning_effort, max_tokens=m.max_tokens, params=dict(m.params))
 
-# %% ../nbs/06a_cluster.ipynb #a4564189
+# %% ../nbs/06a_cluster.ipynb #17c4eeaf
 def model_from_config(config: dict, ledger: UsageLedger) -> Model:
     "The `Model` that `model_config` described, recording to `ledger`"
     c = dict(config)
     role, params = c.pop('role'), c.pop('params')
     return Model(role, ledger=ledger, **c, **params)
 
-# %% ../nbs/06a_cluster.ipynb #b2ede8ea
+# %% ../nbs/06a_cluster.ipynb #49367641
 def sandbox_config(sb: Sandbox | None) -> dict | None:
     "The arguments that make `sb` again in another process (None: the shared sandbox there)"
     if sb is None: return None
@@ -129,7 +129,7 @@ def sandbox_config(sb: Sandbox | None) -> dict | None:
                 **{k: s[k] for k in ('cpu_seconds', 'memory_mb', 'file_mb', 'output_limit', 'result_limit',
                                      'error_limit')})
 
-# %% ../nbs/06a_cluster.ipynb #842d5118
+# %% ../nbs/06a_cluster.ipynb #cfe580bf
 _sandboxes = {}  # this process's sandboxes, by their settings
 
 def worker_sandbox(config: dict | None) -> Sandbox:
@@ -139,7 +139,7 @@ def worker_sandbox(config: dict | None) -> Sandbox:
     if key not in _sandboxes: _sandboxes[key] = Sandbox(**config)
     return _sandboxes[key]
 
-# %% ../nbs/06a_cluster.ipynb #aeb1bb01
+# %% ../nbs/06a_cluster.ipynb #1b77fb63
 @dataclass
 class JobSpec:
     "What a worker needs to answer questions, as plain data: no live client, sandbox or connection travels"
@@ -159,7 +159,7 @@ def job_spec(tool: Tool, user: Model | None = None, sandbox: Sandbox | None = No
     plain['provenance'] = {**plain['provenance'], 'transcript': []}
     return JobSpec(plain, model_config(user or Model('user')), sandbox_config(sandbox), concurrency, options, job)
 
-# %% ../nbs/06a_cluster.ipynb #68125621
+# %% ../nbs/06a_cluster.ipynb #66f18bab
 class _Reporter:
     "A running partition's voice: progress and usage go to the driver; the job's stop flag comes back"
     def __init__(self, spec: JobSpec, part: int, ledger: UsageLedger, budget: Budget):
@@ -183,12 +183,12 @@ class _Reporter:
             self.send()
             await asyncio.sleep(self.spec.report_every)
 
-# %% ../nbs/06a_cluster.ipynb #a903dfbb
+# %% ../nbs/06a_cluster.ipynb #ebd113fd
 def empty_answers() -> pd.DataFrame:
     "A frame with the columns of `answers_frame` and no rows"
     return answers_frame([Answer('')]).iloc[:0]
 
-# %% ../nbs/06a_cluster.ipynb #3f19017a
+# %% ../nbs/06a_cluster.ipynb #f925f256
 def answer_partition(spec: JobSpec, part: int, questions: list,
                      positions: list,  # each question's position in the job
                      allowance: float | None = None) -> tuple:  # the most this partition may spend (None: no cap)
@@ -209,7 +209,7 @@ def answer_partition(spec: JobSpec, part: int, questions: list,
     frame = answers_frame([a for _, a in asked]).set_axis([p for p, _ in asked]) if asked else empty_answers()
     return frame, reporter and reporter.attempt, list(own.rows)
 
-# %% ../nbs/06a_cluster.ipynb #90261a6c
+# %% ../nbs/06a_cluster.ipynb #f5ca96ba
 def answer_frame(df: pd.DataFrame, spec: JobSpec, column: str = 'question') -> pd.DataFrame:
     "The answers to the questions in `df[column]`, one row each, with `df`'s index: the `map_partitions` entry point"
     if column not in df.columns:
@@ -217,7 +217,7 @@ def answer_frame(df: pd.DataFrame, spec: JobSpec, column: str = 'question') -> p
     frame, _, _ = answer_partition(spec, 0, df[column].tolist(), list(range(len(df))))
     return frame.set_axis(df.index)
 
-# %% ../nbs/06a_cluster.ipynb #4f7307d0
+# %% ../nbs/06a_cluster.ipynb #95d37230
 @contextlib.contextmanager
 def connect(cluster):  # a dask `Client`, 'local:N', or a scheduler address such as 'tcp://host:8786'
     "A Dask client for `cluster`, closed at the end if latm made it"
@@ -238,7 +238,7 @@ def connect(cluster):  # a dask `Client`, 'local:N', or a scheduler address such
         return
     with Client(cluster) as client: yield client
 
-# %% ../nbs/06a_cluster.ipynb #28994eea
+# %% ../nbs/06a_cluster.ipynb #3c9b5a7b
 def questions_list(questions) -> list:
     "`questions` as a list of non-empty strings, or a `LatmError` naming the first few that are not"
     qs = list(questions)
@@ -254,7 +254,7 @@ def default_partition_size(n: int, workers: int) -> int:
     "About four partitions a worker, within 1 and 1,000 questions each"
     return max(1, min(1_000, math.ceil(n / (4 * max(workers, 1)))))
 
-# %% ../nbs/06a_cluster.ipynb #6a94fb8f
+# %% ../nbs/06a_cluster.ipynb #d4332076
 class JobFolder:
     "A job's folder: what the job is (job.json), and a Parquet file of answers per partition"
     def __init__(self, path, manifest: dict):
@@ -277,13 +277,13 @@ class JobFolder:
         frame.to_parquet(tmp)
         os.replace(tmp, self.file(part))
 
-# %% ../nbs/06a_cluster.ipynb #11ff1049
+# %% ../nbs/06a_cluster.ipynb #26d99572
 def saved_partition_size(out) -> int | None:
     "The partition size of the job in folder `out`, if there is one: a resumed job keeps its partitions"
     f = Path(out) / 'job.json' if out else None
     return json.loads(f.read_text())['partition_size'] if f and f.exists() else None
 
-# %% ../nbs/06a_cluster.ipynb #f635910f
+# %% ../nbs/06a_cluster.ipynb #a768b6a4
 @dataclass
 class JobReport:
     "How far a job got, and what it cost"
@@ -301,7 +301,7 @@ class JobReport:
         if self.spent_before: s += f' (and ${self.spent_before:,.4f} by earlier runs)'
         return s + (f'; stopped: {self.stopped}' if self.stopped else '')
 
-# %% ../nbs/06a_cluster.ipynb #67df1262
+# %% ../nbs/06a_cluster.ipynb #20d18f5e
 class Job:
     "One batch of questions on a Dask cluster: partitions out, answers back in input order, resumable and capped"
     def __init__(self, client, spec: JobSpec, questions: list, size: int, folder: JobFolder | None = None,
@@ -320,7 +320,7 @@ class Job:
         have = set(self.frames[i].index) if i in self.frames else set()
         return [p for p in range(*self.parts[i]) if p not in have]
 
-# %% ../nbs/06a_cluster.ipynb #695aa811
+# %% ../nbs/06a_cluster.ipynb #cdb43402
 @patch
 def take(self: Job, attempt: str | None, rows: list):
     "Count the ledger rows of `attempt` not seen yet: into the job's rows and its budget"
@@ -329,7 +329,7 @@ def take(self: Job, attempt: str | None, rows: list):
     seen.extend(new)
     for r in new: self.budget.spend(r['cost'])
 
-# %% ../nbs/06a_cluster.ipynb #3d9582a7
+# %% ../nbs/06a_cluster.ipynb #3c7a95b8
 @patch
 def listen(self: Job):
     "Take in the workers' reports so far: ledger rows, and questions done by each running partition"
@@ -338,7 +338,7 @@ def listen(self: Job):
         self.take(msg['attempt'], msg['rows'])
         if msg['attempt'] not in self.closed: self.done[msg['part']] = msg['done']  # a rerun starts again from 0
 
-# %% ../nbs/06a_cluster.ipynb #4cafbdea
+# %% ../nbs/06a_cluster.ipynb #74063947
 @patch
 def show(self: Job):
     "Move the bar to the questions answered: those kept, and those running partitions have reported"
@@ -346,7 +346,7 @@ def show(self: Job):
     self.bar.update(n - self.bar.n)
     self.bar.set_postfix_str(f'${self.budget.spent:,.4f}', refresh=False)
 
-# %% ../nbs/06a_cluster.ipynb #04f3c7e2
+# %% ../nbs/06a_cluster.ipynb #229e37fc
 @patch
 def finish(self: Job, i: int, result: tuple):
     "Keep partition `i`'s answers, with any saved before, on disk too if the job has a folder"
@@ -359,7 +359,7 @@ def finish(self: Job, i: int, result: tuple):
     self.frames[i] = frame
     if self.folder and len(frame): self.folder.save(i, frame)
 
-# %% ../nbs/06a_cluster.ipynb #3f56c524
+# %% ../nbs/06a_cluster.ipynb #0ca9b2bf
 @patch
 def submit(self: Job) -> dict:
     "A future per partition with questions left (its number by future), each capped at the budget left"
@@ -372,7 +372,7 @@ def submit(self: Job) -> dict:
             futures[self.client.submit(answer_partition, self.spec, i, asked, todo, allowance, key=key)] = i
     return futures
 
-# %% ../nbs/06a_cluster.ipynb #8d8cc53d
+# %% ../nbs/06a_cluster.ipynb #8b63d437
 @patch
 def run(self: Job) -> pd.DataFrame:
     "Run the partitions left, keeping the budget, and return every question's row in input order"
@@ -399,7 +399,7 @@ def run(self: Job) -> pd.DataFrame:
         self.bar.close()
     return self.answers()
 
-# %% ../nbs/06a_cluster.ipynb #894cd1dc
+# %% ../nbs/06a_cluster.ipynb #6d774ac0
 @patch
 def merge_ledger(self: Job):
     "Add the workers' ledger rows to the driver's ledger, each once however often this runs"
@@ -407,7 +407,7 @@ def merge_ledger(self: Job):
     with self.ledger.lock: self.ledger.rows.extend(merged)
     self.rows = {a: [] for a in self.rows}
 
-# %% ../nbs/06a_cluster.ipynb #312ea56f
+# %% ../nbs/06a_cluster.ipynb #af662210
 @patch
 def answers(self: Job) -> pd.DataFrame:
     "Every question's row in input order: its answer, or why it was not asked"
@@ -423,7 +423,7 @@ def answers(self: Job) -> pd.DataFrame:
                                      self.budget.spent - self.spent_before, self.spent_before, self.budget.why_stopped)
     return df
 
-# %% ../nbs/06a_cluster.ipynb #870331fc
+# %% ../nbs/06a_cluster.ipynb #a23002ad
 def use_tool_cluster(tool: Tool, questions: list,
                      cluster='local:2',  # a dask `Client`, 'local:N' (N worker processes) or a scheduler address
                      concurrency: int = 8,  # questions in flight in each worker process
