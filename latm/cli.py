@@ -7,7 +7,7 @@ Docs: https://latm-dev.github.io/latm/cli.html.md"""
 # %% auto #0
 __all__ = ['PAPER_SPLIT', 'DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'run_job', 'library_at', 'emit', 'task_from', 'make',
            'read_questions', 'use', 'list_tools', 'tools', 'flag', 'check', 'improve', 'live_endpoint', 'replay_tools',
-           'dispatch_questions', 'answer_live', 'demo', 'demo_in', 'doctor_command']
+           'warmed_dispatcher', 'dispatch_questions', 'live_result', 'answer_live', 'demo', 'demo_in', 'doctor_command']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
 import argparse, json, os, re, sys, tempfile, time, warnings
@@ -50,6 +50,7 @@ def library_at(path) -> ToolLibrary:  # a folder (None: $LATM_LIBRARY, else ./la
                         'give --library a folder (one that does not exist yet is made).')
     return library
 
+# %% ../nbs/10_cli.ipynb #876c9b23
 def emit(args, data, text: str):
     "Print `data` as JSON with `--json`, else `text`"
     print(json.dumps(data, indent=1, default=str) if args.json else text)
@@ -215,16 +216,22 @@ def replay_tools(library: ToolLibrary, say=print) -> list:
     return made
 
 # %% ../nbs/10_cli.ipynb #442d49cc
-def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
-    "Dispatch the held-out questions of the demo tasks: (DataFrame of question, task, tool, summary dict)"
-    rows = [dict(question=e.question, answer=e.answer, task=name) for name in DEMO_TASKS
-            for e in paper_task(name).test[:per_task]]
+def warmed_dispatcher(library: ToolLibrary, question: str, say=print) -> Dispatcher:
+    "The library's dispatcher, its model loaded and the library embedded and calibrated by dispatching `question`"
     dispatcher = Dispatcher.from_library(library)
     # e.g. that the local model is not installed: said as a note, not a warning's traceback line
     with warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter('always')
-        dispatcher.dispatch(rows[0]['question'])  # load the model, embed the library and calibrate before timing
+        dispatcher.dispatch(question)
     for note in {str(n.message) for n in notes}: say(f'  note: {note.removeprefix("latm: ")}')
+    return dispatcher
+
+# %% ../nbs/10_cli.ipynb #2b333c5f
+def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
+    "Dispatch the held-out questions of the demo tasks: (DataFrame of question, task, tool, summary dict)"
+    rows = [dict(question=e.question, answer=e.answer, task=name) for name in DEMO_TASKS
+            for e in paper_task(name).test[:per_task]]
+    dispatcher = warmed_dispatcher(library, rows[0]['question'], say)  # before timing
     started = time.perf_counter()
     picks = dispatcher.dispatch_many([r['question'] for r in rows])
     per_question = (time.perf_counter() - started) / len(rows)
@@ -238,6 +245,18 @@ def dispatch_questions(library: ToolLibrary, per_task: int, say=print) -> tuple:
     return df, summary
 
 # %% ../nbs/10_cli.ipynb #793cbaf6
+def live_result(name: str, group: pd.DataFrame, df: pd.DataFrame) -> dict:
+    "How the user model did on task `name`: `df` its answers to `group`'s questions, beside the paper's accuracy"
+    right = sum(answers_match(a, e, q) for a, e, q in zip(df.answer, group.answer, group.question)
+                if a is not None)
+    gpt35, gpt4 = PAPER_LATM_ACCURACY[name]
+    return dict(task=name, questions=len(df), accuracy=100 * right / len(df),
+                errors=int(df.error.notna().sum()), prompt_tokens=int(df.prompt_tokens.sum()),
+                completion_tokens=int(df.completion_tokens.sum()),
+                cost=None if df.cost.isna().any() else float(df.cost.sum()),
+                paper_gpt35=gpt35, paper_gpt4=gpt4, first_error=next(iter(df.error.dropna()), None))
+
+# %% ../nbs/10_cli.ipynb #dc574cde
 def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int, say=print) -> list:
     "Answer the dispatched questions with the user model: accuracy, tokens, cost, first error per task, and the paper's"
     user, results = Model('user'), []
@@ -245,19 +264,11 @@ def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int, sa
     for name, group in picked[picked.tool.notna()].groupby('tool', sort=False):
         df = use_tool_many(library.get(name), group.question.tolist(), concurrency=concurrency, user=user,
                            progress=False)
-        right = sum(answers_match(a, e, q) for a, e, q in zip(df.answer, group.answer, group.question)
-                    if a is not None)
-        gpt35, gpt4 = PAPER_LATM_ACCURACY[name]
-        results.append(dict(task=name, questions=len(df), accuracy=100 * right / len(df),
-                            errors=int(df.error.notna().sum()), prompt_tokens=int(df.prompt_tokens.sum()),
-                            completion_tokens=int(df.completion_tokens.sum()),
-                            cost=None if df.cost.isna().any() else float(df.cost.sum()),
-                            paper_gpt35=gpt35, paper_gpt4=gpt4, first_error=next(iter(df.error.dropna()), None)))
-        r = results[-1]
+        results.append(r := live_result(name, group, df))
         cost = 'cost unknown' if r['cost'] is None else f'${r["cost"]:.4f}'
         say(f'  {name:<40} {r["accuracy"]:5.1f}% right ({r["errors"]} without an answer); '
             f'{r["prompt_tokens"]:,}+{r["completion_tokens"]:,} tokens, {cost}. '
-            f'Paper: {gpt35}% (GPT-3.5 user), {gpt4}% (GPT-4 user)')
+            f'Paper: {r["paper_gpt35"]}% (GPT-3.5 user), {r["paper_gpt4"]}% (GPT-4 user)')
         if r['first_error']: say(f'      the first error: {r["first_error"]}')
     if results and all(r['errors'] == r['questions'] for r in results):
         raise LatmError(f'The user model {user.model!r} at {user.base_url} answered none of the questions; '

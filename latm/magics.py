@@ -337,23 +337,28 @@ def usetool(self: LatmMagics, line: str, cell: str | None = None):
     with one_line_errors(verbose):
         opts, name, question = split_usetool_line(line)
         tool, user = self.tool_named(name), Model('user', model=opts['user'])
-        if cell is None:
-            if not question: raise LatmError(f'Ask a question: %usetool {name} your question '
-                                             f'(or use %%usetool {name} with one question per line).')
-            a = use_tool(tool, question, user=user)
-            if opts['verbose']:
-                cost = 'cost unknown' if a.cost is None else f'${a.cost:.6f}'
-                print(f'# {user.model} wrote ({a.attempts} repl{"y" if a.attempts == 1 else "ies"}, '
-                      f'{a.usage.prompt_tokens}+{a.usage.completion_tokens} tokens, {cost}):\n{a.code}')
-            if not a.ok: raise LatmError(f'{name} found no answer: {a.error}')
-            return a.answer
-        body = cell.strip()
-        if body.isidentifier() and body in self.shell.user_ns: questions = list(self.shell.user_ns[body])
-        else: questions = [q.strip() for q in cell.splitlines() if q.strip()]
-        if not questions: raise LatmError(f'The cell has no questions: write one per line below %%usetool {name}.')
-        df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True,
-                           library=self.library)
-        return df if opts['verbose'] else df[['question', 'answer', 'error', 'cost']]
+        if cell is not None: return self.usetool_batch(tool, name, cell, opts, user)
+        if not question: raise LatmError(f'Ask a question: %usetool {name} your question '
+                                         f'(or use %%usetool {name} with one question per line).')
+        a = use_tool(tool, question, user=user)
+        if opts['verbose']:
+            cost = 'cost unknown' if a.cost is None else f'${a.cost:.6f}'
+            print(f'# {user.model} wrote ({a.attempts} repl{"y" if a.attempts == 1 else "ies"}, '
+                  f'{a.usage.prompt_tokens}+{a.usage.completion_tokens} tokens, {cost}):\n{a.code}')
+        if not a.ok: raise LatmError(f'{name} found no answer: {a.error}')
+        return a.answer
+
+# %% ../nbs/08_magics.ipynb #88af9bff
+@patch
+def usetool_batch(self: LatmMagics, tool: Tool, name: str, cell: str, opts: dict, user: Model) -> pd.DataFrame:
+    "`%%usetool NAME`: the answers to the questions of the cell, one per line, or of the list it names"
+    body = cell.strip()
+    if body.isidentifier() and body in self.shell.user_ns: questions = list(self.shell.user_ns[body])
+    else: questions = [q.strip() for q in cell.splitlines() if q.strip()]
+    if not questions: raise LatmError(f'The cell has no questions: write one per line below %%usetool {name}.')
+    df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True,
+                       library=self.library)
+    return df if opts['verbose'] else df[['question', 'answer', 'error', 'cost']]
 
 # %% ../nbs/08_magics.ipynb #7a5739fb
 @patch
