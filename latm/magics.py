@@ -36,14 +36,19 @@ def examples_from_cell(body: str,  # the cell below the magic line
                        k_train: int = 3, k_valid: int = 3) -> Task:
     "The task a `%%maketool` cell describes: Q/A text, a variable's name, or a file's path"
     text = body.strip()
-    if not text: raise ExampleError('The cell is empty: give examples as "Q: ..." / "A: ..." lines, a variable name, or a file path.')
+    if not text:
+        raise ExampleError('The cell is empty: give examples as "Q: ..." / "A: ..." lines, '
+                           'a variable name, or a file path.')
     if '\n' not in text and not text.startswith('Q:'):
         if text.isidentifier():
-            if text not in namespace: raise ExampleError(f'There is no variable {text!r} in the notebook: define it first, or give "Q:" / "A:" lines.')
+            if text not in namespace:
+                raise ExampleError(f'There is no variable {text!r} in the notebook: '
+                                   'define it first, or give "Q:" / "A:" lines.')
             source = namespace[text]
             if isinstance(source, Task): return source
         elif Path(text).expanduser().exists(): source = Path(text).expanduser()
-        else: raise ExampleError(f'{text!r} is neither a variable nor an existing file: give "Q:" / "A:" lines, a variable name, or a file path.')
+        else: raise ExampleError(f'{text!r} is neither a variable nor an existing file: '
+                                 'give "Q:" / "A:" lines, a variable name, or a file path.')
         return Task(name, load_examples(source), k_train=k_train, k_valid=k_valid)
     return Task(name, parse_qa_text(text, 'the cell'), k_train=k_train, k_valid=k_valid)
 
@@ -63,62 +68,77 @@ class BoundTool:
         "The tool's function, run in the sandbox"
         return self.tool.fn
 
-    def ask(self, question: str) -> Answer:
-        "Answer `question` with the tool: the whole `Answer`; an error of the tool's own code goes to its log"
-        a = self.answered[question] = use_tool(self.tool, question, user=self.user or Model('user'), **self.kwargs)
-        if len(self.answered) > 1_000: self.answered.pop(next(iter(self.answered)))
-        if self.library is not None and a.tool_failed:
-            self.library.log_use(self.tool.name, self.tool.version, 1, [failure_of(a, question, None, self.tool.version)])
-        return a
-
-    def flag(self, question: str, answer) -> Failure:
-        "Record that the tool answered `question` wrong: `answer` is the right one"
-        if self.library is None: raise LatmError(f'{self.tool.name} is bound to no library: use library.flag().')
-        return self.library.flag(self.tool.name, question, answer, self.answered.get(question))
-
-    def __call__(self, question: str) -> str:
-        "The answer to `question`; raises `LatmError` when there is none"
-        a = self.ask(question)
-        if not a.ok: raise LatmError(f'Tool {self.tool.name!r} found no answer: {a.error}')
-        return a.answer
-
-    def __repr__(self): return f'<{self.tool.name}: call with a question; .fn calls {self.tool.entry_point} in the sandbox>'
+    def __repr__(self):
+        return f'<{self.tool.name}: call with a question; .fn calls {self.tool.entry_point} in the sandbox>'
     def _repr_html_(self): return self.tool._repr_html_()
     def _repr_markdown_(self): return self.tool._repr_markdown_()
+
+# %% ../nbs/08_magics.ipynb #08067c08
+@patch
+def ask(self: BoundTool, question: str) -> Answer:
+    "Answer `question` with the tool: the whole `Answer`; an error of the tool's own code goes to its log"
+    a = self.answered[question] = use_tool(self.tool, question, user=self.user or Model('user'), **self.kwargs)
+    if len(self.answered) > 1_000: self.answered.pop(next(iter(self.answered)))
+    if self.library is not None and a.tool_failed:
+        self.library.log_use(self.tool.name, self.tool.version, 1, [failure_of(a, question, None, self.tool.version)])
+    return a
+
+@patch
+def __call__(self: BoundTool, question: str) -> str:
+    "The answer to `question`; raises `LatmError` when there is none"
+    a = self.ask(question)
+    if not a.ok: raise LatmError(f'Tool {self.tool.name!r} found no answer: {a.error}')
+    return a.answer
+
+# %% ../nbs/08_magics.ipynb #eb9fae6c
+@patch
+def flag(self: BoundTool, question: str, answer) -> Failure:
+    "Record that the tool answered `question` wrong: `answer` is the right one"
+    if self.library is None: raise LatmError(f'{self.tool.name} is bound to no library: use library.flag().')
+    return self.library.flag(self.tool.name, question, answer, self.answered.get(question))
 
 # %% ../nbs/08_magics.ipynb #da485e3c
 def tool_html(tool: Tool) -> str:
     "The tool as HTML: function, unit tests, use cases and how it was made"
-    tests = f'<details><summary>unit tests</summary><pre>{html.escape(tool.tests.strip())}</pre></details>' if tool.tests.strip() else ''
-    return tool._repr_html_() + tests
+    if not tool.tests.strip(): return tool._repr_html_()
+    tests = html.escape(tool.tests.strip())
+    return tool._repr_html_() + f'<details><summary>unit tests</summary><pre>{tests}</pre></details>'
 
 # %% ../nbs/08_magics.ipynb #efa7c8c7
 class MakingDisplay:
     "A live ipywidgets view of one making run; with `review`, Store and Discard buttons"
-    def __init__(self, name: str, review: bool = False, on_store=None, on_discard=None):  # callbacks run when a button is pressed
-        self.name, self.state = name, dict(stage='starting', attempt=0, prompt_tokens=0, completion_tokens=0, cost=0.0, events=[], decision=None)
-        self.header = widgets.HTML()
+    def __init__(self, name: str, review: bool = False,
+                 on_store=None, on_discard=None):  # callbacks run when a button is pressed
+        self.name = name
+        self.state = dict(stage='starting', attempt=0, prompt_tokens=0, completion_tokens=0, cost=0.0, events=[],
+                          decision=None)
+        self.header, self.result = widgets.HTML(), widgets.HTML()
         self.bar = widgets.IntProgress(min=0, max=len(STAGES), description='making', bar_style='info')
-        self.result = widgets.HTML()
-        self.store = widgets.Button(description='Store', button_style='success', disabled=True, tooltip='add the tool to the library')
-        self.discard = widgets.Button(description='Discard', button_style='danger', disabled=True, tooltip='forget the tool')
+        self.store = widgets.Button(description='Store', button_style='success', disabled=True,
+                                    tooltip='add the tool to the library')
+        self.discard = widgets.Button(description='Discard', button_style='danger', disabled=True,
+                                      tooltip='forget the tool')
         self.store.on_click(lambda _: self.decide('stored', on_store))
         self.discard.on_click(lambda _: self.decide('discarded', on_discard))
-        self.widget = widgets.VBox([self.header, self.bar, self.result] + ([widgets.HBox([self.store, self.discard])] if review else []))
+        buttons = [widgets.HBox([self.store, self.discard])] if review else []
+        self.widget = widgets.VBox([self.header, self.bar, self.result] + buttons)
         self._render()
 
-    def _render(self):
-        s = self.state
-        cost = 'cost unknown' if s['cost'] is None else f"${s['cost']:.4f}"
-        attempt = f", attempt {s['attempt']}" if s['stage'] in STAGES else ''
-        self.header.value = (f"<b>%%maketool {html.escape(self.name)}</b>: {html.escape(s['stage'])}{attempt} &middot; "
-                             f"{s['prompt_tokens']:,} + {s['completion_tokens']:,} tokens &middot; {cost}")
+# %% ../nbs/08_magics.ipynb #21728cef
+@patch
+def _render(self: MakingDisplay):
+    s = self.state
+    cost = 'cost unknown' if s['cost'] is None else f"${s['cost']:.4f}"
+    attempt = f", attempt {s['attempt']}" if s['stage'] in STAGES else ''
+    self.header.value = (f"<b>%%maketool {html.escape(self.name)}</b>: {html.escape(s['stage'])}{attempt} &middot; "
+                         f"{s['prompt_tokens']:,} + {s['completion_tokens']:,} tokens &middot; {cost}")
 
 # %% ../nbs/08_magics.ipynb #9e2d1978
 @patch
 def __call__(self: MakingDisplay, p: MakingProgress):
     "Show one progress event"
-    self.state.update(stage=p.stage, attempt=p.attempt, prompt_tokens=p.usage.prompt_tokens, completion_tokens=p.usage.completion_tokens, cost=p.cost)
+    self.state.update(stage=p.stage, attempt=p.attempt, prompt_tokens=p.usage.prompt_tokens,
+                      completion_tokens=p.usage.completion_tokens, cost=p.cost)
     self.state['events'].append((p.stage, p.attempt, p.message))
     if p.stage in STAGES: self.bar.value = STAGES.index(p.stage)
     if p.stage == 'done': self.bar.value, self.bar.bar_style = len(STAGES), 'success'
@@ -132,14 +152,16 @@ def show_tool(self: MakingDisplay, tool: Tool, note: str = ''):
     self.result.value = tool_html(tool) + (f'<p>{html.escape(note)}</p>' if note else '')
     self.store.disabled = self.discard.disabled = False
 
+# %% ../nbs/08_magics.ipynb #43c309c6
 @patch
 def decide(self: MakingDisplay, decision: str, callback=None):
-    "Run the decision's callback, then record the decision and retire the buttons; a callback that fails leaves them, and says why"
+    "Run the decision's callback, then record the decision and retire the buttons; a callback that fails leaves them"
     if self.state['decision'] is not None: return
     try:
         if callback: callback()
     except LatmError as e:
-        self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {html.escape(e.said("notebook"))}</p>'
+        why = html.escape(e.said("notebook"))
+        self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {why}</p>'
         return
     self.state['decision'] = decision
     self.store.disabled = self.discard.disabled = True
@@ -164,7 +186,8 @@ def in_notebook_frontend(shell) -> bool:
 class LatmMagics:
     "The state latm's magics share: the IPython shell, the tool library, and tools waiting for review"
     def __init__(self, shell):
-        self.shell, self.library_path, self._library, self.pending, self.last_display, self._solver = shell, None, None, {}, None, None
+        self.shell, self.library_path, self._library = shell, None, None
+        self.pending, self.last_display, self._solver = {}, None, None
 
     @property
     def library(self) -> ToolLibrary:
@@ -177,20 +200,27 @@ class LatmMagics:
         self.shell.user_ns[tool.name] = bound = BoundTool(tool, library=self.library)
         return bound
 
-    def bind_library(self):
-        "Put a callable for every tool of the library into the user's namespace, leaving names the user already has alone"
-        for tool in self.library:
-            if tool.name not in self.shell.user_ns: self.bind(tool)
+# %% ../nbs/08_magics.ipynb #b2fbe643
+@patch
+def bind_library(self: LatmMagics):
+    "Put a callable for every tool of the library into the user's namespace, leaving names the user already has alone"
+    for tool in self.library:
+        if tool.name not in self.shell.user_ns: self.bind(tool)
 
-    def unbind_library(self):
-        "Take the library's callables out of the user's namespace: names that hold a stored tool under its own name"
-        for name, value in list(self.shell.user_ns.items()):
-            if isinstance(value, BoundTool) and value.tool.name == name and name not in self.pending: del self.shell.user_ns[name]
+# %% ../nbs/08_magics.ipynb #71b98a41
+@patch
+def unbind_library(self: LatmMagics):
+    "Take the library's callables out of the user's namespace: names that hold a stored tool under its own name"
+    for name, value in list(self.shell.user_ns.items()):
+        if isinstance(value, BoundTool) and value.tool.name == name and name not in self.pending:
+            del self.shell.user_ns[name]
 
-    def rebind(self, name: str):
-        "Bind `name` to its tool in the library, or take it away when the library has none"
-        if name in self.library: self.bind(self.library.get(name))
-        elif isinstance(self.shell.user_ns.get(name), BoundTool): del self.shell.user_ns[name]
+# %% ../nbs/08_magics.ipynb #35ed9994
+@patch
+def rebind(self: LatmMagics, name: str):
+    "Bind `name` to its tool in the library, or take it away when the library has none"
+    if name in self.library: self.bind(self.library.get(name))
+    elif isinstance(self.shell.user_ns.get(name), BoundTool): del self.shell.user_ns[name]
 
 # %% ../nbs/08_magics.ipynb #94a6bf55
 class TextProgress:
@@ -207,12 +237,14 @@ class TextProgress:
 @magic_arguments()
 @argument('name', help="the tool's name: a Python identifier")
 @argument('--maker', help='the maker model (default: as configured for the maker role)')
-@argument('--verifier', help='the model that writes the tests and wraps the tool (default: --maker, else as configured)')
+@argument('--verifier',
+          help='the model that writes the tests and wraps the tool (default: --maker, else as configured)')
 @argument('--train', type=whole_number(), default=3, help='examples the maker proposes from (default 3)')
 @argument('--valid', type=whole_number(), default=3, help='examples the unit tests come from (default 3)')
 @argument('--retries', type=whole_number(0), default=3, help='fixes allowed per stage (default 3)')
 @argument('--review', action='store_true', help='store the tool only after approval')
-@argument('--force', action='store_true', help='store the tool even if it fails the tests of the version it replaces (which is kept)')
+@argument('--force', action='store_true',
+          help='store the tool even if it fails the tests of the version it replaces (which is kept)')
 @argument('-v', '--verbose', action='store_true', help="show the traceback of an error that is not latm's own")
 def maketool(self: LatmMagics, line: str, cell: str):
     "Make a verified tool from the examples in the cell, store it in the library, and put NAME in the notebook"
@@ -220,33 +252,45 @@ def maketool(self: LatmMagics, line: str, cell: str):
     with one_line_errors(args.verbose):
         checked_name(args.name)
         task = examples_from_cell(cell, self.shell.user_ns, args.name, args.train, args.valid)
-        verifier_model = args.verifier or args.maker
-        maker, verifier = Model('maker', model=args.maker), Model('verifier', model=verifier_model)
+        maker, verifier = Model('maker', model=args.maker), Model('verifier', model=args.verifier or args.maker)
         widget_shown = in_notebook_frontend(self.shell)
-        view = self.last_display = MakingDisplay(args.name, args.review, on_store=lambda: self.store(args.name, args.force), on_discard=lambda: self.discard(args.name))
+        view = self.last_display = MakingDisplay(args.name, args.review,
+                                                 on_store=lambda: self.store(args.name, args.force),
+                                                 on_discard=lambda: self.discard(args.name))
         if widget_shown: display(view.widget)
-        making = dict(maker=maker, verifier=verifier, retries=args.retries, progress=view if widget_shown else TextProgress(view), name=args.name)
-        if args.review:
-            tool = self.pending[args.name] = make_tool(task, **making)
-            self.bind(tool)
-            view.show_tool(tool, f'Not stored yet: try {tool.name}("a question"), then press Store or Discard (or run %tools store {tool.name}).')
-            if not widget_shown: print(f'{tool.name} is ready to try and waits for review: %tools store {tool.name}, or %tools discard {tool.name}.')
-        else:
-            stored = make_tool(task, self.library, force=args.force, **making)
-            self.bind(stored)
-            view.show_tool(stored, f'Stored in {self.library.path} as version {stored.version}.')
-            view.decide('stored')
-            if not widget_shown: print(f'{stored.name}: stored in {self.library.path} as version {stored.version}. {made_by(stored)}.')
+        making = dict(maker=maker, verifier=verifier, retries=args.retries, name=args.name,
+                      progress=view if widget_shown else TextProgress(view))
+        if args.review: return self.wait_for_review(make_tool(task, **making), view, widget_shown)
+        stored = make_tool(task, self.library, force=args.force, **making)
+        self.bind(stored)
+        view.show_tool(stored, f'Stored in {self.library.path} as version {stored.version}.')
+        view.decide('stored')
+        if not widget_shown:
+            print(f'{stored.name}: stored in {self.library.path} as version {stored.version}. {made_by(stored)}.')
+
+# %% ../nbs/08_magics.ipynb #72803d71
+@patch
+def wait_for_review(self: LatmMagics, tool: Tool, view: MakingDisplay, widget_shown: bool):
+    "Keep the made `tool` waiting for review, callable by its name meanwhile"
+    self.pending[tool.name] = tool
+    self.bind(tool)
+    view.show_tool(tool, f'Not stored yet: try {tool.name}("a question"), then press Store or Discard '
+                         f'(or run %tools store {tool.name}).')
+    if not widget_shown:
+        print(f'{tool.name} is ready to try and waits for review: '
+              f'%tools store {tool.name}, or %tools discard {tool.name}.')
 
 # %% ../nbs/08_magics.ipynb #f9abe8f9
 @patch
 def store(self: LatmMagics, name: str,
           force: bool = False):  # replace the stored version even if the tool fails its tests
     "Add the reviewed tool `name` to the library; it waits on if the library refuses it"
-    if name not in self.pending: raise LatmError(f'No tool named {name!r} is waiting for review: make one with %%maketool {name} --review.')
+    if name not in self.pending:
+        raise LatmError(f'No tool named {name!r} is waiting for review: make one with %%maketool {name} --review.')
     self.bind(self.library.add(self.pending[name], force=force))
     del self.pending[name]
 
+# %% ../nbs/08_magics.ipynb #2e4074d2
 @patch
 def discard(self: LatmMagics, name: str):
     "Forget the reviewed tool `name`; its name goes back to the library's tool, if there is one"
@@ -264,9 +308,11 @@ def split_usetool_line(line: str) -> tuple:
         if flag in ('-v', '--verbose'): opts['verbose'] = True
         elif flag in ('--user', '--concurrency'):
             value, _, rest = rest.partition(' ')
-            if not value: raise LatmError(f'{flag} needs a value, e.g. {flag} {"gpt-5.4-mini" if flag == "--user" else "16"}.')
+            if not value:
+                raise LatmError(f'{flag} needs a value, e.g. {flag} {"gpt-5.4-mini" if flag == "--user" else "16"}.')
             opts[flag[2:]], rest = value, rest.lstrip()
-        else: raise LatmError(f'Unknown option {flag}: %usetool takes -v, --user MODEL and --concurrency N before the tool name.')
+        else: raise LatmError(f'Unknown option {flag}: %usetool takes -v, --user MODEL and --concurrency N '
+                              'before the tool name.')
     name, _, question = rest.partition(' ')
     if not name: raise LatmError('Name a tool: %usetool [-v] [--user MODEL] NAME question (see %tools for the names).')
     try: opts['concurrency'] = whole_number()(opts['concurrency'])
@@ -279,8 +325,11 @@ def tool_named(self: LatmMagics, name: str) -> Tool:
     "The tool `name`: waiting for review, or from the library"
     if name in self.pending: return self.pending[name]
     try: return self.library.get(name)
-    except ToolNotFound: raise LatmError(f'There is no tool named {name!r} in {self.library.path}: see %tools, or make it with %%maketool {name}.') from None
+    except ToolNotFound:
+        raise LatmError(f'There is no tool named {name!r} in {self.library.path}: '
+                        f'see %tools, or make it with %%maketool {name}.') from None
 
+# %% ../nbs/08_magics.ipynb #1a2ddb9d
 @patch
 def usetool(self: LatmMagics, line: str, cell: str | None = None):
     "Answer a question with a stored tool (one per line of the cell for a batch); `-v` shows the call code and cost"
@@ -288,32 +337,41 @@ def usetool(self: LatmMagics, line: str, cell: str | None = None):
     with one_line_errors(verbose):
         opts, name, question = split_usetool_line(line)
         tool, user = self.tool_named(name), Model('user', model=opts['user'])
-        if cell is None:
-            if not question: raise LatmError(f'Ask a question: %usetool {name} your question (or use %%usetool {name} with one question per line).')
-            a = use_tool(tool, question, user=user)
-            if opts['verbose']:
-                cost = 'cost unknown' if a.cost is None else f'${a.cost:.6f}'
-                print(f'# {user.model} wrote ({a.attempts} repl{"y" if a.attempts == 1 else "ies"}, {a.usage.prompt_tokens}+{a.usage.completion_tokens} tokens, {cost}):\n{a.code}')
-            if not a.ok: raise LatmError(f'{name} found no answer: {a.error}')
-            return a.answer
-        body = cell.strip()
-        if body.isidentifier() and body in self.shell.user_ns: questions = list(self.shell.user_ns[body])
-        else: questions = [q.strip() for q in cell.splitlines() if q.strip()]
-        if not questions: raise LatmError(f'The cell has no questions: write one per line below %%usetool {name}.')
-        df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True,
-                           library=self.library)
-        return df if opts['verbose'] else df[['question', 'answer', 'error', 'cost']]
+        if cell is not None: return self.usetool_batch(tool, name, cell, opts, user)
+        if not question: raise LatmError(f'Ask a question: %usetool {name} your question '
+                                         f'(or use %%usetool {name} with one question per line).')
+        a = use_tool(tool, question, user=user)
+        if opts['verbose']:
+            cost = 'cost unknown' if a.cost is None else f'${a.cost:.6f}'
+            print(f'# {user.model} wrote ({a.attempts} repl{"y" if a.attempts == 1 else "ies"}, '
+                  f'{a.usage.prompt_tokens}+{a.usage.completion_tokens} tokens, {cost}):\n{a.code}')
+        if not a.ok: raise LatmError(f'{name} found no answer: {a.error}')
+        return a.answer
+
+# %% ../nbs/08_magics.ipynb #88af9bff
+@patch
+def usetool_batch(self: LatmMagics, tool: Tool, name: str, cell: str, opts: dict, user: Model) -> pd.DataFrame:
+    "`%%usetool NAME`: the answers to the questions of the cell, one per line, or of the list it names"
+    body = cell.strip()
+    if body.isidentifier() and body in self.shell.user_ns: questions = list(self.shell.user_ns[body])
+    else: questions = [q.strip() for q in cell.splitlines() if q.strip()]
+    if not questions: raise LatmError(f'The cell has no questions: write one per line below %%usetool {name}.')
+    df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True,
+                       library=self.library)
+    return df if opts['verbose'] else df[['question', 'answer', 'error', 'cost']]
 
 # %% ../nbs/08_magics.ipynb #7a5739fb
 @patch
 def tools_table(self: LatmMagics) -> pd.DataFrame:
     "The library as a table: name, description, maker, cost, and uses this session"
-    df = self.library.list()[['name', 'description', 'maker_model', 'cost', 'version']].rename(columns={'maker_model': 'maker'})
+    df = self.library.list()[['name', 'description', 'maker_model', 'cost', 'version']]
+    df = df.rename(columns={'maker_model': 'maker'})
     calls = ledger.frame()
     calls = calls[calls.role == 'user'].groupby('tool').size() if len(calls) else pd.Series(dtype=int)
     df['uses_this_session'] = [int(calls.get(n, 0)) for n in df.name]
     return df.set_index('name')
 
+# %% ../nbs/08_magics.ipynb #8745e4ee
 @patch
 def tools(self: LatmMagics, line: str = ''):
     "The tool library: `%tools`, `%tools show|rm|edit NAME`, `%tools store NAME [--force]`, `%tools discard NAME`, ..."
@@ -324,10 +382,11 @@ def tools(self: LatmMagics, line: str = ''):
         if not words: return self.tools_table()
         action, names = words[0], words[1:]
         if action in ('check', 'flag', 'edit'): return self.lifecycle(action, names, force)
-        actions = {'show': self.tool_named, 'rm': self.library.remove, 'store': lambda name: self.store(name, force), 'discard': self.discard}
+        actions = {'show': self.tool_named, 'rm': self.library.remove, 'store': lambda name: self.store(name, force),
+                   'discard': self.discard}
         if action not in actions or len(names) != 1 or (force and action != 'store'):
-            raise LatmError(f'Use %tools, %tools {{show,rm,store,discard,edit}} NAME, %tools store NAME --force, %tools check, '
-                            f'or %tools flag NAME QUESTION ANSWER (got {line.strip()!r}).')
+            raise LatmError(f'Use %tools, %tools {{show,rm,store,discard,edit}} NAME, %tools store NAME --force, '
+                            f'%tools check, or %tools flag NAME QUESTION ANSWER (got {line.strip()!r}).')
         result = actions[action](names[0])
         if action == 'rm': self.rebind(names[0])
         if action != 'show': print(f'{names[0]}: {dict(rm="removed", store="stored", discard="discarded")[action]}.')
@@ -344,7 +403,8 @@ def lifecycle(self: LatmMagics, action: str, args: list, force: bool = False):
         return print(f'{args[0]} v{failure.version}: {len(self.library.failures(args[0]))} failure(s) logged.')
     if len(args) != 1: raise LatmError('Use %tools edit NAME, after editing NAME.py in the library folder.')
     if (source := self.library.hand_edit(args[0])) is None:
-        raise LatmError(f'{args[0]}.py in {self.library.path} is as latm wrote it: edit it, then %tools edit {args[0]}.')
+        raise LatmError(f'{args[0]}.py in {self.library.path} is as latm wrote it: '
+                        f'edit it, then %tools edit {args[0]}.')
     tool = self.library.edit(args[0], source, force=force)
     self.rebind(args[0])
     print(f'{tool.name}: version {tool.version} stored.')
@@ -356,24 +416,28 @@ def settings_table(self: LatmMagics) -> pd.DataFrame:
     rows = []
     for role in ROLES:
         s = role_settings(role)
-        rows.append(dict(role=role, model=s['model'], base_url=s['base_url'], api_key='set' if s['api_key'] else 'not set',
-                         timeout=s['timeout'], max_retries=s['max_retries'], cache=s['cache'] or 'off'))
+        rows.append(dict(role=role, model=s['model'], base_url=s['base_url'],
+                         api_key='set' if s['api_key'] else 'not set', timeout=s['timeout'],
+                         max_retries=s['max_retries'], cache=s['cache'] or 'off'))
     return pd.DataFrame(rows).set_index('role')
 
+# %% ../nbs/08_magics.ipynb #3c8accda
 @patch
 def latm(self: LatmMagics, line: str = ''):
     "Show latm's settings and usage, or set them: `%latm ROLE.SETTING=VALUE ...`, `%latm library=PATH`"
     with one_line_errors('-v' in line.split()):
         for word in [w for w in line.split() if w != '-v']:
             key, eq, value = word.partition('=')
-            if not eq: raise LatmError(f'{word!r} is not a setting: write ROLE.SETTING=VALUE (e.g. maker.model=gpt-5.4) or library=PATH.')
+            if not eq: raise LatmError(f'{word!r} is not a setting: '
+                                       'write ROLE.SETTING=VALUE (e.g. maker.model=gpt-5.4) or library=PATH.')
             if key == 'library':
                 self.unbind_library()
                 self.library_path, self._library, self._solver = value or None, None, None
                 self.bind_library()
                 continue
             role, dot, setting = key.partition('.')
-            if not dot: raise LatmError(f'{key!r} names no role: write ROLE.SETTING=VALUE, ROLE one of {", ".join(("default",) + ROLES)}.')
+            if not dot: raise LatmError(f'{key!r} names no role: write ROLE.SETTING=VALUE, '
+                                        f'ROLE one of {", ".join(("default",) + ROLES)}.')
             configure(role, **{setting: value or None})
         if line.strip(): return None
         print(f'library: {self.library!r}')
@@ -388,7 +452,7 @@ _latm_settings = LatmMagics.latm
 
 @patch
 def latm(self: LatmMagics, line: str = ''):
-    "Show latm's settings and usage, or set them: `%latm ROLE.SETTING=VALUE ...`, `%latm library=PATH`; `%latm doctor` checks every endpoint"
+    "Show latm's settings and usage, or set them: `%latm ROLE.SETTING=VALUE ...`, `%latm library=PATH`; `%latm doctor`"
     if line.split() != ['doctor']: return _latm_settings(self, line)
     with one_line_errors():
         table, problems = doctor()
@@ -396,7 +460,7 @@ def latm(self: LatmMagics, line: str = ''):
         return table
 
 # %% ../nbs/08_magics.ipynb #534aec71
-SOLVE_OPTIONS = {'--examples': 'my_examples', '--task': 'my_task', '--train': '3', '--valid': '3'}  # option -> an example value
+SOLVE_OPTIONS = {'--examples': 'my_examples', '--task': 'my_task', '--train': '3', '--valid': '3'}  # option -> example
 
 def split_solve_line(line: str) -> tuple:
     "(options, question) from `[options] question`; the question is taken verbatim, and `--` ends the options"
@@ -417,6 +481,7 @@ def split_solve_line(line: str) -> tuple:
         except argparse.ArgumentTypeError as e: raise LatmError(f'--{k}: {e}.') from None
     return opts, rest.strip()
 
+# %% ../nbs/08_magics.ipynb #81eaaae1
 def examples_named(name: str, namespace: dict):
     "The examples `--examples` names: a notebook variable (a `Task` keeps its split) or a file's path"
     if name.isidentifier() and name in namespace: return namespace[name]
@@ -424,12 +489,12 @@ def examples_named(name: str, namespace: dict):
     raise LatmError(f'--examples {name}: there is no such variable in the notebook, nor such a file. '
                     'Name a variable (a Task keeps its split) or a file.')
 
+# %% ../nbs/08_magics.ipynb #4b26c020
 @patch
 def solve(self: LatmMagics, line: str = ''):
     "Answer a question with the library's tools, else with one made from `--examples`, else with the maker (keeping it)"
     with one_line_errors('-v' in line.split() or '--verbose' in line.split()):
         opts, question = split_solve_line(line)
-        verbose = opts['verbose']
         if not question: raise LatmError('Ask a question: %solve your question (-v to see which way it was answered).')
         if (opts['train'] or opts['valid']) and not opts['examples']:
             raise LatmError('--train and --valid split the examples of a new task: give --examples too.')
@@ -437,10 +502,11 @@ def solve(self: LatmMagics, line: str = ''):
         if self._solver is None: self._solver = Solver(self.library)
         else: self._solver.refresh()
         s = self._solver.solve(question, examples, opts['task'], opts['train'], opts['valid'])
-        if verbose:
+        if opts['verbose']:
             cost = 'cost unknown' if s.cost is None else f'${s.cost:.6f}'
-            print(f'# {s.path}' + (f' (tool {s.tool})' if s.tool else '') + f': {s.usage.prompt_tokens}+{s.usage.completion_tokens} tokens, {cost}'
-                  + ''.join(f'\n# {e}' for e in s.errors))
+            print(f'# {s.path}' + (f' (tool {s.tool})' if s.tool else '') +
+                  f': {s.usage.prompt_tokens}+{s.usage.completion_tokens} tokens, {cost}' +
+                  ''.join(f'\n# {e}' for e in s.errors))
         if not s.ok: raise LatmError(f'No answer: {"; ".join(s.errors)}')
         return s.answer
 
