@@ -95,14 +95,14 @@ def read_questions(path: str) -> list:  # a file with one question per line, or 
 # %% ../nbs/10_cli.ipynb #de77910a
 def use(args) -> int:
     "Answer questions with a stored tool"
-    tool = library_at(args.library).get(args.name)
     questions = list(args.questions) + (read_questions(args.file) if args.file else [])
     if not questions:
         raise LatmError(f'No question: latm use {args.name} "your question", '
                         'or --file FILE with one question per line.')
-    user = Model('user', model=args.user)
-    df = use_tool_many(tool, questions, concurrency=args.concurrency, user=user,
-                       progress=not args.json and len(questions) > 1)
+    user, library = Model('user', model=args.user), library_at(args.library)
+    df = use_tool_many(library.get(args.name), questions, concurrency=args.concurrency, user=user, library=library,
+                       progress=not args.json and len(questions) > 1, max_cost=args.max_cost, cluster=args.cluster,
+                       out=args.out)
     columns = ['question', 'answer', 'error', 'prompt_tokens', 'completion_tokens', 'cost']
     columns += ['code'] if args.verbose else []
     if len(df) == 1 and not args.json:
