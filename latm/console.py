@@ -7,10 +7,10 @@ Docs: https://latm-dev.github.io/latm/console.html.md"""
 # %% auto #0
 __all__ = ['LIBRARY_HELP', 'whole_number', 'add_bench_arguments', 'add_demo_arguments', 'add_make_arguments', 'amount',
            'add_use_arguments', 'add_tools_arguments', 'add_check_arguments', 'add_improve_arguments',
-           'add_serve_arguments', 'parser', 'main']
+           'add_serve_arguments', 'add_command', 'parser', 'main']
 
 # %% ../nbs/07a_console.ipynb #1a12754b
-import argparse, importlib, math, re
+import argparse, functools, importlib, math, re
 
 # %% ../nbs/07a_console.ipynb #ccd3ef4d
 def whole_number(least: int = 1, most: int | None = None):
@@ -153,6 +153,16 @@ def add_serve_arguments(p):
     p.add_argument('--watch', type=amount('seconds', '1', positive=True), default=1.0, metavar='SECONDS',
                    help='how often to look for tools changed by others (default 1)')
 
+# %% ../nbs/07a_console.ipynb #cn7a0b01
+def add_command(sub, name: str,
+                job: str,  # 'module:function', imported only when the command runs
+                help: str, description: str, **kw) -> argparse.ArgumentParser:
+    "Add the subcommand `name` to the subparsers `sub`, with `--json`; its parser, for its own options"
+    c = sub.add_parser(name, help=help, description=description, **kw)
+    c.set_defaults(job=job)
+    c.add_argument('--json', action='store_true', help='print the result as JSON on stdout')
+    return c
+
 # %% ../nbs/07a_console.ipynb #2b9cfc03
 def parser() -> argparse.ArgumentParser:
     "The `latm` command's argument parser"
@@ -163,11 +173,7 @@ def parser() -> argparse.ArgumentParser:
                'LATM_MAKER_MODEL, LATM_USER_BASE_URL) or ~/.config/latm/config.toml. '
                'Exit codes: 0 done, 1 failed, 2 bad usage.')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    def command(name, job, help, description, **kw):  # job: 'module:function', imported when the command runs
-        c = sub.add_parser(name, help=help, description=description, **kw)
-        c.set_defaults(job=job)
-        c.add_argument('--json', action='store_true', help='print the result as JSON on stdout')
-        return c
+    command = functools.partial(add_command, sub)
     add_demo_arguments(command('demo', 'latm.cli:demo',
         "replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; "
         'answer them when an endpoint is set',

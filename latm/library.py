@@ -150,6 +150,7 @@ def _repr_markdown_(self: Tool) -> str:
     return (f'#### `{self.name}` v{self.version}: {self.description}\n\n{about_call(self)}```python\n{self.source.strip()}\n```\n\n'
             f'**{len(self.use_cases)} use cases**\n\n{cases}\n\n*{made_by(self)}*')
 
+# %% ../nbs/03_library.ipynb #ab3a0b01
 def _kind(schema: dict) -> str:
     "A parameter's JSON Schema type in a word or two: 'integer', 'array of string', 'string|null'"
     kind = schema.get('type') or '|'.join(_kind(k) for k in schema.get('anyOf', [])) or 'any'
@@ -161,6 +162,7 @@ def about_call(tool: Tool) -> str:
     params = ', '.join(f'`{n}`: {_kind(s)}' for n, s in tool.parameters.get('properties', {}).items())
     return ''.join(f'{part}\n\n' for part in (tool.summary, params and f'**Parameters:** {params}') if part)
 
+# %% ../nbs/03_library.ipynb #ab3a0b02
 @patch
 def _repr_html_(self: Tool) -> str:
     e = html.escape

@@ -369,14 +369,17 @@ class Model:
         if loop not in self._aclients: self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs(), http_client=openai.DefaultAioHttpClient())
         return self._aclients[loop]
 
-    async def aclose(self):
-        "Close the running event loop's async client, so its connections end with the loop"
-        if (client := self._aclients.pop(asyncio.get_running_loop(), None)) is not None: await client.close()
+# %% ../nbs/01_models.ipynb #md1a0b02
+@patch
+async def aclose(self: Model):
+    "Close the running event loop's async client, so its connections end with the loop"
+    if (client := self._aclients.pop(asyncio.get_running_loop(), None)) is not None: await client.close()
 
-    def list_models(self) -> list:
-        "The model names the endpoint serves"
-        try: return sorted(m.id for m in self.client.models.list())
-        except (openai.OpenAIError, ValueError) as e: raise explain_failure(self, e) from e
+@patch
+def list_models(self: Model) -> list:
+    "The model names the endpoint serves"
+    try: return sorted(m.id for m in self.client.models.list())
+    except (openai.OpenAIError, ValueError) as e: raise explain_failure(self, e) from e
 
 # %% ../nbs/01_models.ipynb #9cf99e5e
 class ModelError(LatmError):
