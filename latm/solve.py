@@ -23,6 +23,7 @@ from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
 from .user import ToolUser, Answer, adrive, check_concurrency, drive, run_async
+from .lifecycle import failure_of
 from .dispatcher import Dispatch, Dispatcher, tool_questions
 
 # %% ../nbs/07b_solve.ipynb #1c5deeee
@@ -253,6 +254,9 @@ def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
     s.tool, s.answer = name, a.answer
     s._spent(a.usage, a.cost)
     if a.error: s.errors.append(f'tool {name!r} gave no answer, so the maker answered directly: {a.error}')
+    if a.tool_failed:  # the tool's own code raised: a failure for its lifecycle log
+        version = self.tools[name].version
+        self.library.log_use(name, version, 1, [failure_of(a, s.question, None, version)])
     return s
 
 # %% ../nbs/07b_solve.ipynb #ea9e0e2e
