@@ -54,7 +54,7 @@ class RunResult:
     "What running code in the sandbox produced"
     ok: bool  # the code ran to the end without an exception
     value: object = None  # the value of the code's last line, if that is an expression
-    values: dict = field(default_factory=dict)  # the requested variables that exist: data as it is, anything else as a `Repr`
+    values: dict = field(default_factory=dict)  # the requested variables that exist: data as is, else a `Repr`
     stdout: str = ''
     stderr: str = ''
     error: CodeError | None = None
@@ -71,8 +71,10 @@ INT_BITS = 14_000
 MAX_DEPTH = 100  # the deepest nesting brought back; what lies deeper comes back as its repr
 
 def long_int(v: int) -> dict:
-    "The stand-in for an int too long to bring back, with its size (its digits would cost latm time to convert)"
-    return {TAG: 'repr', 'text': f'<an int of {v.bit_length():,} bits (about {int(v.bit_length() * math.log10(2)) + 1:,} digits): too long to bring back>'}
+    "The stand-in for an int too long to bring back, with its size"
+    digits = int(v.bit_length() * math.log10(2)) + 1  # estimated: converting it would cost latm time
+    text = f'<an int of {v.bit_length():,} bits (about {digits:,} digits): too long to bring back>'
+    return {TAG: 'repr', 'text': text}
 
 # %% ../nbs/02_sandbox.ipynb #3502b0c7
 def to_data(v, depth: int = 0, repr_limit: int = 10_000):
@@ -82,8 +84,10 @@ def to_data(v, depth: int = 0, repr_limit: int = 10_000):
     if t is int: return v if v.bit_length() <= INT_BITS else long_int(v)
     if depth < MAX_DEPTH:
         if t is list: return [to_data(x, depth + 1) for x in v]
-        if t is dict and TAG not in v and all(type(k) is str for k in v): return {k: to_data(x, depth + 1) for k, x in v.items()}
-        if t is dict: return {TAG: 'dict', 'items': [[to_data(k, depth + 1), to_data(x, depth + 1)] for k, x in v.items()]}
+        if t is dict and TAG not in v and all(type(k) is str for k in v):
+            return {k: to_data(x, depth + 1) for k, x in v.items()}
+        if t is dict:
+            return {TAG: 'dict', 'items': [[to_data(k, depth + 1), to_data(x, depth + 1)] for k, x in v.items()]}
         if t in (tuple, set, frozenset): return {TAG: t.__name__, 'items': [to_data(x, depth + 1) for x in v]}
         if t is bytes: return {TAG: 'bytes', 'hex': v.hex()}
     try: text = repr(v)
@@ -133,7 +137,8 @@ def policy_import(allowed: frozenset):
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
         top = name.split('.')[0]
         if level or top not in allowed and top not in IMPLEMENTATION_MODULES:
-            raise ImportError(f"latm's sandbox does not allow importing {name!r}; tools may import only: {', '.join(sorted(allowed))}")
+            raise ImportError(f"latm's sandbox does not allow importing {name!r}; "
+                              f"tools may import only: {', '.join(sorted(allowed))}")
         return real(name, globals, locals, fromlist, level)
     return _import
 
@@ -148,9 +153,12 @@ def describe_error(e: BaseException) -> dict:
     while tb is not None and tb.tb_frame.f_code.co_filename != '<code>': tb = tb.tb_next
     lines = [f.lineno for f in traceback.extract_tb(tb) if f.filename == '<code>']
     if isinstance(e, SyntaxError): lines.append(e.lineno)
-    try: message, text = f'{e.msg} (line {e.lineno})' if isinstance(e, SyntaxError) else str(e), ''.join(traceback.format_exception(type(e), e, tb))
+    try:
+        message = f'{e.msg} (line {e.lineno})' if isinstance(e, SyntaxError) else str(e)
+        text = ''.join(traceback.format_exception(type(e), e, tb))
     except BaseException: message, text = f'<{type(e).__name__} whose message raised>', ''
-    return dict(type=type(e).__name__, message=message[:2_000], lineno=lines[-1] if lines else None, traceback=text[-20_000:])
+    return dict(type=type(e).__name__, message=message[:2_000], lineno=lines[-1] if lines else None,
+                traceback=text[-20_000:])
 
 # %% ../nbs/02_sandbox.ipynb #b3ae9d43
 def run_code(code: str, names: list, allowed: list | None, output_limit: int) -> dict:
@@ -243,7 +251,8 @@ def load_seccomp(program: bytes):
 # %% ../nbs/02_sandbox.ipynb #009fd24d
 def readable_paths() -> list:
     "What sandboxed code may read: the Python installation, shared libraries, time zones"
-    paths = {sysconfig.get_path(k) for k in ('stdlib', 'platstdlib', 'purelib', 'platlib')} | {sys.base_prefix, sys.prefix}
+    paths = {sysconfig.get_path(k) for k in ('stdlib', 'platstdlib', 'purelib', 'platlib')}
+    paths |= {sys.base_prefix, sys.prefix}
     paths |= {'/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/share/zoneinfo'}
     return sorted(p for p in paths if p and os.path.isdir(p))
 
@@ -257,11 +266,12 @@ def apply_landlock(scratch_root: str) -> str:
 
 # %% ../nbs/02_sandbox.ipynb #898249b8
 def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
-    "Set this process's rlimits (CPU, address space, file size, open files, no core); return those the platform refused"
+    "Set this process's rlimits (CPU, address space, file size, open files, no core); return those refused"
     if resource is None: return ['all: this platform has no rlimits']
     refused = []
     for name, value in (('RLIMIT_CPU', (cpu_seconds, cpu_seconds + 1)), ('RLIMIT_AS', (memory_mb * 2**20,) * 2),
-                        ('RLIMIT_FSIZE', (file_mb * 2**20,) * 2), ('RLIMIT_NOFILE', (256, 256)), ('RLIMIT_CORE', (0, 0))):
+                        ('RLIMIT_FSIZE', (file_mb * 2**20,) * 2), ('RLIMIT_NOFILE', (256, 256)),
+                        ('RLIMIT_CORE', (0, 0))):
         try: resource.setrlimit(getattr(resource, name), value)
         # macOS 12 and later refuse RLIMIT_AS (EINVAL)
         except (AttributeError, ValueError, OSError): refused.append(name)
@@ -302,17 +312,20 @@ def start_timer(seconds: float):
 # %% ../nbs/02_sandbox.ipynb #28df03d7
 def _failed(e: BaseException) -> bytes:
     "The result frame for a call the sandbox itself could not run"
-    return json.dumps(dict(ok=False, error=dict(type='SandboxError', message=f'the sandbox could not run the code: {e!r}'))).encode()
+    error = dict(type='SandboxError', message=f'the sandbox could not run the code: {e!r}')
+    return json.dumps(dict(ok=False, error=error)).encode()
 
 # %% ../nbs/02_sandbox.ipynb #5b09f3c1
 def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
     "Set the rlimits, the timer and the seccomp `program` (if any) here, run the call `req`, return its result frame"
     try:
         if not settings['unsafe']:
-            set_limits(settings['cpu_seconds'] or math.ceil(req['timeout']) + 1, settings['memory_mb'], settings['file_mb'])
+            cpu_seconds = settings['cpu_seconds'] or math.ceil(req['timeout']) + 1
+            set_limits(cpu_seconds, settings['memory_mb'], settings['file_mb'])
         stop = start_timer(req['timeout'])
         if program: load_seccomp(program)
-        result = run_code(req['code'], req['names'], None if settings['unsafe'] else settings['allowed'], settings['output_limit'])
+        allowed = None if settings['unsafe'] else settings['allowed']
+        result = run_code(req['code'], req['names'], allowed, settings['output_limit'])
         stop()
         return json.dumps(result).encode()
     except Timeout as e:  # the timer went off after the code, while its result was being made
@@ -322,7 +335,7 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
 
 # %% ../nbs/02_sandbox.ipynb #12024b88
 def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
-              status_fd: int | None = None,  # where a child that is the first of its PID namespace reports on the call's
+              status_fd: int | None = None,  # where a child that is its PID namespace's first reports on the call's
               fork=os.fork):  # how that child forks the process that runs the call
     "Get this forked child ready, run the call from `request_fd`, write its result to `result_fd`; never returns"
     try:
@@ -372,7 +385,8 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> 
     if deadline is not None and not SELECTABLE_PIPES: return _read_in_thread(fd, deadline, limit)
     head = _read_exact(fd, 4, deadline)
     if head is None: return None
-    if (size := struct.unpack('>I', head)[0]) > limit: raise ValueError(f'a result of {size:,} bytes is over the limit of {limit:,}')
+    if (size := struct.unpack('>I', head)[0]) > limit:
+        raise ValueError(f'a result of {size:,} bytes is over the limit of {limit:,}')
     return _read_exact(fd, size, deadline)
 
 # %% ../nbs/02_sandbox.ipynb #34de7e8d
@@ -392,7 +406,8 @@ def _read_in_thread(fd: int, deadline: float, limit: int) -> bytes | None:
 # %% ../nbs/02_sandbox.ipynb #28c0ce3f
 GRACE = 1.0  # seconds the worker waits past the child's own timer before killing it
 STREAMING = 0.01  # a call that comes this soon (seconds) after the last answer is part of a stream
-_SIGNAL_NAMES = {getattr(signal, name, None): text for name, text in (('SIGXCPU', 'SIGXCPU (the CPU-time limit)'), ('SIGXFSZ', 'SIGXFSZ (the file-size limit)'))}
+_SIGNAL_NAMES = {getattr(signal, name, None): text for name, text in (('SIGXCPU', 'SIGXCPU (the CPU-time limit)'),
+                                                                     ('SIGXFSZ', 'SIGXFSZ (the file-size limit)'))}
 
 @dataclass
 class Child:
@@ -544,7 +559,8 @@ def kill_strays(children: int, keep=()):
 class _CapHeader(ctypes.Structure): _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
 
 # %% ../nbs/02_sandbox.ipynb #93c2be4a
-class _CapData(ctypes.Structure): _fields_ = [(name, ctypes.c_uint32) for name in ('effective', 'permitted', 'inheritable')]
+class _CapData(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint32) for name in ('effective', 'permitted', 'inheritable')]
 
 # %% ../nbs/02_sandbox.ipynb #45467d82
 def capabilities(keep: int | None = None) -> int:
@@ -708,7 +724,7 @@ def serve():
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1): os.dup2(devnull, fd)
     settings = json.loads(read_frame(inp))
-    for name in [*(settings['allowed'] or DEFAULT_ALLOWED), *IMPLEMENTATION_MODULES, *PRELOADED]:  # while it can read
+    for name in [*(settings['allowed'] or DEFAULT_ALLOWED), *IMPLEMENTATION_MODULES, *PRELOADED]:  # while it may
         try: __import__(name)
         except Exception: pass
     root = tempfile.mkdtemp(prefix=f'{ROOT_PREFIX}{os.getpid()}-')
@@ -750,7 +766,8 @@ _ENV_KEPT = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SYSTEMROOT')
 
 def python_command(entry: str) -> list:
     "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter that imports what latm's does"
-    paths = [os.path.dirname(os.path.dirname(os.path.abspath(latm.__file__)))] + [p for p in sys.path if p and os.path.isdir(p)]
+    latms_folder = os.path.dirname(os.path.dirname(os.path.abspath(latm.__file__)))
+    paths = [latms_folder] + [p for p in sys.path if p and os.path.isdir(p)]
     boot = f'import json, sys; sys.path[:0] = json.loads(sys.argv[1]); from latm.sandbox import {entry}; {entry}()'
     # a Windows venv's python.exe is a launcher that starts the real one as its child
     exe = getattr(sys, '_base_executable', sys.executable) if os.name == 'nt' else sys.executable
@@ -770,13 +787,14 @@ class _Worker:
     "One worker process, spoken to in frames over its stdin and stdout"
     def __init__(self, settings: dict, prefix: tuple):
         self.owner, self.wrapped, self.report = os.getpid(), bool(prefix), {'root': ''}
-        self.proc = subprocess.Popen([*prefix, *python_command('serve')], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(),
-                                     start_new_session=True)
+        self.proc = subprocess.Popen([*prefix, *python_command('serve')], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=child_env(), start_new_session=True)
         try: self.report = json.loads(self.ask(json.dumps(settings).encode(), time.monotonic() + 60)[0])
         except BaseException as e:  # it did not start, or the caller interrupted its start (Ctrl-C): it goes either way
             self.kill()
             if isinstance(e, (WorkerLost, ValueError)):
-                raise SandboxError(f'the sandbox worker did not start ({e}); run `python -c "import latm.sandbox"` to see why') from e
+                raise SandboxError(f'the sandbox worker did not start ({e}); '
+                                   'run `python -c "import latm.sandbox"` to see why') from e
             raise
         if not self.wrapped: remove_stale_roots(os.path.dirname(self.report['root']))
 
@@ -819,8 +837,8 @@ def remove_stale_roots(folder: str) -> list:
     with os.scandir(folder) as entries:
         for entry in entries:
             pid = entry.name.removeprefix(ROOT_PREFIX).split('-')[0]
-            # pids are below 2**22
-            if not (entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22) or _alive(int(pid)): continue
+            named = entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22  # pids are below 2**22
+            if not named or _alive(int(pid)): continue
             try: mine = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid in owners
             except OSError: mine = False  # gone already: another process of latm removed it
             if mine: stale.append(entry.path)
@@ -846,8 +864,10 @@ def serve_spawned():
 # %% ../nbs/02_sandbox.ipynb #f327ebff
 class _BasicLimits(ctypes.Structure):
     "JOBOBJECT_BASIC_LIMIT_INFORMATION (winnt.h)"
-    _fields_ = [('PerProcessUserTimeLimit', ctypes.c_int64), ('PerJobUserTimeLimit', ctypes.c_int64), ('LimitFlags', ctypes.c_uint32),
-                ('MinimumWorkingSetSize', ctypes.c_size_t), ('MaximumWorkingSetSize', ctypes.c_size_t), ('ActiveProcessLimit', ctypes.c_uint32),
+    _fields_ = [('PerProcessUserTimeLimit', ctypes.c_int64), ('PerJobUserTimeLimit', ctypes.c_int64),
+                ('LimitFlags', ctypes.c_uint32),
+                ('MinimumWorkingSetSize', ctypes.c_size_t), ('MaximumWorkingSetSize', ctypes.c_size_t),
+                ('ActiveProcessLimit', ctypes.c_uint32),
                 ('Affinity', ctypes.c_size_t), ('PriorityClass', ctypes.c_uint32), ('SchedulingClass', ctypes.c_uint32)]
 
 # %% ../nbs/02_sandbox.ipynb #b3cd14d5
@@ -859,8 +879,9 @@ class _IoCounters(ctypes.Structure):
 # %% ../nbs/02_sandbox.ipynb #610d63e0
 class _ExtendedLimits(ctypes.Structure):
     "JOBOBJECT_EXTENDED_LIMIT_INFORMATION (winnt.h)"
-    _fields_ = [('BasicLimitInformation', _BasicLimits), ('IoInfo', _IoCounters), ('ProcessMemoryLimit', ctypes.c_size_t),
-                ('JobMemoryLimit', ctypes.c_size_t), ('PeakProcessMemoryUsed', ctypes.c_size_t), ('PeakJobMemoryUsed', ctypes.c_size_t)]
+    _fields_ = [('BasicLimitInformation', _BasicLimits), ('IoInfo', _IoCounters),
+                ('ProcessMemoryLimit', ctypes.c_size_t), ('JobMemoryLimit', ctypes.c_size_t),
+                ('PeakProcessMemoryUsed', ctypes.c_size_t), ('PeakJobMemoryUsed', ctypes.c_size_t)]
 
 # %% ../nbs/02_sandbox.ipynb #b0811c0d
 # JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
@@ -876,7 +897,8 @@ def _kernel32():
                                     ('SetInformationJobObject', ctypes.c_int, [handle, ctypes.c_int, handle, dword]),
                                     ('OpenProcess', handle, [dword, ctypes.c_int, dword]),
                                     ('AssignProcessToJobObject', ctypes.c_int, [handle, handle]),
-                                    ('TerminateJobObject', ctypes.c_int, [handle, ctypes.c_uint]), ('CloseHandle', ctypes.c_int, [handle])):
+                                    ('TerminateJobObject', ctypes.c_int, [handle, ctypes.c_uint]),
+                                    ('CloseHandle', ctypes.c_int, [handle])):
         getattr(k32, name).restype, getattr(k32, name).argtypes = restype, argtypes
     return k32
 
@@ -890,7 +912,8 @@ def windows_job(pid: int, memory_mb: int) -> int:
     limits.BasicLimitInformation.LimitFlags, limits.BasicLimitInformation.ActiveProcessLimit = JOB_LIMITS, 1
     limits.ProcessMemoryLimit = memory_mb * 2**20
     process = k32.OpenProcess(_PROCESS_SET_QUOTA | _PROCESS_TERMINATE, False, pid)
-    done = bool(process) and k32.SetInformationJobObject(job, _EXTENDED_LIMIT_INFORMATION, ctypes.byref(limits), ctypes.sizeof(limits)) \
+    done = bool(process) and k32.SetInformationJobObject(job, _EXTENDED_LIMIT_INFORMATION, ctypes.byref(limits),
+                                                         ctypes.sizeof(limits)) \
            and k32.AssignProcessToJobObject(job, process)
     error = ctypes.get_last_error()
     if process: k32.CloseHandle(process)
@@ -912,10 +935,11 @@ class Spawned:
     "A new interpreter for one call, started, confined where the platform allows, and ready for `run_call`"
     def __init__(self, settings: dict):
         self.scratch, self.job = tempfile.mkdtemp(prefix='latm-spawn-'), None
-        group = (dict(creationflags=subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW) if os.name == 'nt'
-                 else dict(start_new_session=True))
-        try: self.proc = subprocess.Popen(python_command('serve_spawned'), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, cwd=self.scratch, env=child_env(), **group)
+        group = (dict(creationflags=subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW)
+                 if os.name == 'nt' else dict(start_new_session=True))
+        try: self.proc = subprocess.Popen(python_command('serve_spawned'), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.scratch,
+                                          env=child_env(), **group)
         except OSError as e:
             remove_tree(self.scratch)
             raise WorkerLost(f'the interpreter could not be started ({e})') from e
@@ -923,7 +947,8 @@ class Spawned:
         try:
             # before it has its call
             if os.name == 'nt' and not settings['unsafe']: self.job = windows_job(self.pid, settings['memory_mb'])
-            if (said := read_frame(self.result_fd, time.monotonic() + SPAWN_START)) != b'ready': raise OSError(f'it said {said!r}')
+            if (said := read_frame(self.result_fd, time.monotonic() + SPAWN_START)) != b'ready':
+                raise OSError(f'it said {said!r}')
         except (OSError, TimeoutError, ValueError) as e:
             self.close()
             raise WorkerLost(f'the spawned interpreter did not start ({e})') from e
@@ -957,7 +982,8 @@ DEFAULT_ALLOWED = (
     'functools', 'graphlib', 'hashlib', 'heapq', 'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword',
     'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib', 'secrets', 'statistics', 'string', 'struct',
     'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')
-LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap', 'job_object')
+LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap',
+          'job_object')
 
 @dataclass(frozen=True)
 class Isolation:
@@ -975,8 +1001,9 @@ class Isolation:
     unsafe: bool = False
     why: dict = field(default_factory=dict)
     def __repr__(self):
+        abi = f' ({self.why["landlock_abi"]})' if 'landlock_abi' in self.why else ''
         marks = [f'{n} {"on" if getattr(self, n) else "off"}' + (f' ({self.why[n]})' if n in self.why else '')
-                 + (f' ({self.why["landlock_abi"]})' if n == 'landlock' and 'landlock_abi' in self.why else '') for n in LAYERS]
+                 + (abi if n == 'landlock' else '') for n in LAYERS]
         return f'Isolation({self.start}: ' + ', '.join(marks) + (', UNSAFE' if self.unsafe else '') + ')'
 
 # %% ../nbs/02_sandbox.ipynb #9df80bd6
@@ -989,7 +1016,8 @@ def _warn_if_weak(iso: Isolation,
     if _warned or iso.unsafe or (iso.seccomp and iso.landlock): return
     _warned = True
     limits = 'time and memory limits' if iso.memory_limit else 'a time limit (and no memory limit)'
-    warnings.warn(f'latm: {iso!r}. Code runs in a separate process with {limits}, but without seccomp or Landlock it can read and write '
+    warnings.warn(f'latm: {iso!r}. Code runs in a separate process with {limits}, '
+                  "but without seccomp or Landlock it can read and write "
                   "the user's files and reach the network: isolation is weaker.", stacklevel=stacklevel)
 
 # %% ../nbs/02_sandbox.ipynb #2ea8c0d9
@@ -1000,7 +1028,9 @@ def checked_timeout(timeout: float) -> float:
     "`timeout` if it is a number of seconds above 0 and at most `MAX_TIMEOUT`, else `SandboxError`"
     try: fine = 0 < timeout <= MAX_TIMEOUT  # False for nan; TypeError for what is not a number
     except TypeError: fine = False
-    if not fine: raise SandboxError(f'timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:,} (a day), not {timeout!r}')
+    if not fine:
+        raise SandboxError(f'timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:,} (a day), '
+                           f'not {timeout!r}')
     return timeout
 
 # %% ../nbs/02_sandbox.ipynb #741e9731
@@ -1008,8 +1038,10 @@ def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this 
                can_fork: bool = hasattr(os, 'fork')) -> str:  # whether this platform has `fork`
     "The start method for `start`: 'fork' or 'spawn' as asked, or for None the best this platform has"
     if start is None: return 'fork' if can_fork else 'spawn'
-    if start not in ('fork', 'spawn'): raise SandboxError(f"start must be 'fork', 'spawn' or None (the best this platform has), not {start!r}")
-    if start == 'fork' and not can_fork: raise SandboxError("this platform has no fork: use start='spawn', or start=None, which picks it")
+    if start not in ('fork', 'spawn'):
+        raise SandboxError(f"start must be 'fork', 'spawn' or None (the best this platform has), not {start!r}")
+    if start == 'fork' and not can_fork:
+        raise SandboxError("this platform has no fork: use start='spawn', or start=None, which picks it")
     return start
 
 # %% ../nbs/02_sandbox.ipynb #9e18c3e0
@@ -1020,23 +1052,27 @@ class Sandbox:
                  cpu_seconds: int | None = None,  # CPU seconds per call (None: the timeout, rounded up, plus one)
                  memory_mb: int = 1024,  # address space per call, MiB (committed memory on Windows)
                  workers: int | None = None,  # calls that can run at once (None: one per core, at most 8)
-                 allowed_imports=DEFAULT_ALLOWED,  # modules the code may import (policy for clear messages, not security; None: any)
+                 allowed_imports=DEFAULT_ALLOWED,  # modules the code may import (policy, not security; None: any)
                  unsafe: bool = False,  # True: no seccomp, Landlock, bubblewrap, rlimits, Job Object or import policy
                  file_mb: int = 16,  # largest file the code may write, MiB
                  output_limit: int = 100_000,  # characters of stdout and of stderr kept
                  result_limit: int = 2**20,  # bytes of result latm accepts from a call
                  error_limit: int = 2**20,  # characters of an error's message, and of its traceback, latm keeps
-                 start: str | None = None):  # 'fork', 'spawn' (a new interpreter per call: slower, no seccomp or Landlock), None: fork where there is fork
+                 start: str | None = None):  # 'fork', 'spawn' (a new interpreter per call), None: the best there is
         self.start = pick_start(start)
-        self.timeout, self.workers, self.unsafe = checked_timeout(timeout), workers or min(8, os.cpu_count() or 1), unsafe
+        self.timeout, self.unsafe = checked_timeout(timeout), unsafe
+        self.workers = workers or min(8, os.cpu_count() or 1)
+        allowed = None if allowed_imports is None else list(allowed_imports)
         self.settings = dict(cpu_seconds=cpu_seconds, memory_mb=memory_mb, file_mb=file_mb, output_limit=output_limit,
-                             result_limit=result_limit, error_limit=error_limit, allowed=None if allowed_imports is None else list(allowed_imports), unsafe=unsafe)
+                             result_limit=result_limit, error_limit=error_limit, allowed=allowed, unsafe=unsafe)
         self._idle, self._all, self._lock, self._pid = queue.LifoQueue(), [], threading.Lock(), os.getpid()
         self._slots, self._probing = threading.BoundedSemaphore(self.workers), threading.Lock()
         self._started, self._closed, self._isolation = 0, False, None
         self._finalizer = weakref.finalize(self, _kill_all, self._all)  # also runs at interpreter exit
 
-    def __repr__(self): return f'Sandbox(timeout={self.timeout}, workers={self.workers}, start={self.start!r}, started={self._started})'
+    def __repr__(self):
+        return (f'Sandbox(timeout={self.timeout}, workers={self.workers}, start={self.start!r}, '
+                f'started={self._started})')
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
 
@@ -1076,7 +1112,8 @@ def _take(self: Sandbox) -> tuple:
     "An idle worker and a note: a waiting one, a new one while the pool has room, else the next one given back"
     if self._closed: raise SandboxError('this Sandbox is closed; make a new one')
     with self._lock:
-        if os.getpid() != self._pid: self._idle, self._all[:], self._started, self._pid = queue.LifoQueue(), [], 0, os.getpid()
+        if os.getpid() != self._pid:  # a forked copy: the parent's workers are not its own
+            self._idle, self._all[:], self._started, self._pid = queue.LifoQueue(), [], 0, os.getpid()
         try: worker = self._idle.get_nowait()
         except queue.Empty: worker = None
         if start := worker is None and self._started < self.workers: self._started += 1
@@ -1115,23 +1152,29 @@ def _forget(self: Sandbox, worker: _Worker):
 def _code_error(err, limit: int) -> CodeError | None:
     "A `CodeError` from the child's description of an exception, its message and traceback cut to `limit` characters"
     if not isinstance(err, dict): return None
-    line, cut = err.get('lineno'), lambda text: text if len(text) <= limit else text[:limit] + f'\n[latm: {len(text) - limit:,} more characters not kept]'
-    return CodeError(str(err.get('type', '?'))[:200], cut(str(err.get('message', ''))), line if type(line) is int else None,
-                     cut(str(err.get('traceback', ''))))
+    def cut(text: str) -> str:
+        if len(text) <= limit: return text
+        return text[:limit] + f'\n[latm: {len(text) - limit:,} more characters not kept]'
+    line = err.get('lineno')
+    return CodeError(str(err.get('type', '?'))[:200], cut(str(err.get('message', ''))),
+                     line if type(line) is int else None, cut(str(err.get('traceback', ''))))
 
 # %% ../nbs/02_sandbox.ipynb #770e9cca
 def _result(account: dict, data: bytes, limit: float, note: str, error_limit: int = 2**20) -> RunResult:
     "The `RunResult` for the worker's `account` of a call and the child's frame `data`, which is trusted for nothing"
-    base = dict(limit=limit, duration=account['duration'], note=note, killed_by=account['killed_by'], timed_out=account['timed_out'])
+    base = dict(limit=limit, duration=account['duration'], note=note, killed_by=account['killed_by'],
+                timed_out=account['timed_out'])
     if not data: return RunResult(False, **base)
     try:
         got = json.loads(data, object_hook=from_data)
         values = check_depth(got.get('values') or {})
         if not isinstance(values, dict): raise TypeError('values is not a dict')
-        return RunResult(got.get('ok') is True, check_depth(got.get('value')), values, str(got.get('stdout', '')), str(got.get('stderr', '')),
-                         _code_error(got.get('error'), error_limit), **dict(base, timed_out=base['timed_out'] or got.get('timed_out') is True))
+        return RunResult(got.get('ok') is True, check_depth(got.get('value')), values, str(got.get('stdout', '')),
+                         str(got.get('stderr', '')), _code_error(got.get('error'), error_limit),
+                         **dict(base, timed_out=base['timed_out'] or got.get('timed_out') is True))
     except Exception as e:  # whatever the frame holds, it is this call's error, never latm's
-        return RunResult(False, error=CodeError('SandboxError', f'the code left a result latm cannot read ({type(e).__name__}: {str(e)[:200]})'), **base)
+        why = f'the code left a result latm cannot read ({type(e).__name__}: {str(e)[:200]})'
+        return RunResult(False, error=CodeError('SandboxError', why), **base)
 
 # %% ../nbs/02_sandbox.ipynb #7da836c1
 @patch
@@ -1141,14 +1184,17 @@ def _probe_spawned(self: Sandbox) -> Isolation:
         self._new_worker().kill()
         return self._isolation
     why = dict.fromkeys(('unprivileged', 'pid_namespace', 'seccomp', 'landlock', 'bwrap'), 'not used by start=spawn')
-    if self.unsafe: return Isolation('spawn', True, False, False, False, False, False, unsafe=True,
-                                     why=dict(why, **dict.fromkeys(('rlimits', 'memory_limit', 'job_object'), 'unsafe=True')))
+    if self.unsafe:
+        unlimited = dict.fromkeys(('rlimits', 'memory_limit', 'job_object'), 'unsafe=True')
+        return Isolation('spawn', True, False, False, False, False, False, unsafe=True, why=dict(why, **unlimited))
     try: _, data, job = self._in_spawned(json.dumps(dict(probe=True, settings=self.settings)).encode(), 30)
     except WorkerLost as e: raise SandboxError(f'{e}; run `python -c "import latm.sandbox"` to see why') from e
     try: limits = json.loads(data)
-    except (TypeError, ValueError): limits = dict(rlimits=False, memory_limit=False, why=dict(rlimits='the probe failed'))
+    except (TypeError, ValueError):
+        limits = dict(rlimits=False, memory_limit=False, why=dict(rlimits='the probe failed'))
     if os.name != 'nt': why['job_object'] = 'Windows only'
-    return Isolation('spawn', True, limits['rlimits'], limits['memory_limit'], False, False, False, job, why=dict(why, **limits['why']))
+    return Isolation('spawn', True, limits['rlimits'], limits['memory_limit'], False, False, False, job,
+                     why=dict(why, **limits['why']))
 
 # %% ../nbs/02_sandbox.ipynb #65c6a018
 @patch
@@ -1166,7 +1212,8 @@ def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
     "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it)"
     if hasattr(os, 'fork'):  # a worker for this call alone, with every layer of the fork route
         worker = self._new_worker()
-        try: account, data = worker.ask(request, time.monotonic() + limit + 30, frames=2, limit=self.settings['result_limit'] + 2**16)
+        try: account, data = worker.ask(request, time.monotonic() + limit + 30, frames=2,
+                                        limit=self.settings['result_limit'] + 2**16)
         finally: worker.kill()
         return json.loads(account), data, False
     child = Spawned(self.settings)
@@ -1192,13 +1239,14 @@ def _run_spawned(self: Sandbox, request: bytes, limit: float) -> RunResult:
 def run(self: Sandbox,
         code: str,  # Python source: definitions, tests, a call that sets `ans`...
         names=('ans',),  # variables to bring back, where the code set them
-        timeout: float | None = None) -> RunResult:  # wall-clock seconds, above 0 and at most a day (None: the sandbox's)
+        timeout: float | None = None) -> RunResult:  # wall-clock seconds, above 0, at most a day (None: the sandbox's)
     "Run `code` in a fresh, confined child process and return what it produced"
     limit = self.timeout if timeout is None else checked_timeout(timeout)
     if self.start == 'spawn':
         if self._closed: raise SandboxError('this Sandbox is closed; make a new one')
         self._probed()
-        return self._run_spawned(json.dumps(dict(code=code, names=list(names), timeout=limit, settings=self.settings)).encode(), limit)
+        request = json.dumps(dict(code=code, names=list(names), timeout=limit, settings=self.settings)).encode()
+        return self._run_spawned(request, limit)
     worker, note = self._take()
     start = time.monotonic()
     request = json.dumps(dict(code=code, names=list(names), timeout=limit)).encode()
