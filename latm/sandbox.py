@@ -78,7 +78,7 @@ def long_int(v: int) -> dict:
 
 # %% ../nbs/02_sandbox.ipynb #3502b0c7
 def to_data(v, depth: int = 0, repr_limit: int = 10_000):
-    "`v` as JSON-able data: tuples, sets, bytes, other dicts tagged; ints past `INT_BITS` and anything else as a repr"
+    "`v` as JSON-able data, tagged where JSON has no type for it"
     t = type(v)
     if v is None or t in (bool, float, str): return v
     if t is int: return v if v.bit_length() <= INT_BITS else long_int(v)
@@ -107,7 +107,7 @@ def from_data(obj: dict):
 
 # %% ../nbs/02_sandbox.ipynb #c1643c6f
 def check_depth(v, limit: int = MAX_DEPTH + 2):
-    "`v`, or ValueError if its lists, tuples, sets and dicts nest deeper than `limit` (walked level by level)"
+    "`v`, or ValueError if its containers nest deeper than `limit`"
     level = [v]
     for _ in range(limit):
         level = [x for c in level if isinstance(c, (list, tuple, set, frozenset, dict))
@@ -132,7 +132,7 @@ class CappedWriter(io.TextIOBase):
 IMPLEMENTATION_MODULES = ('_strptime', 'copyreg', '_pylong')
 
 def policy_import(allowed: frozenset):
-    "An `__import__` refusing, clearly, modules outside `allowed` and `IMPLEMENTATION_MODULES` (policy only)"
+    "An `__import__` that refuses, clearly, modules outside `allowed` and `IMPLEMENTATION_MODULES`"
     real = builtins.__import__
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
         top = name.split('.')[0]
@@ -162,7 +162,7 @@ def describe_error(e: BaseException) -> dict:
 
 # %% ../nbs/02_sandbox.ipynb #b3ae9d43
 def run_code(code: str, names: list, allowed: list | None, output_limit: int) -> dict:
-    "Run `code` in a fresh namespace here; return its outcome as JSON-able data"
+    "Run `code` in a fresh namespace here and return its outcome as JSON-able data"
     out, err = CappedWriter(output_limit), CappedWriter(output_limit)
     sys.stdout, sys.stderr = out, err
     space = {'__name__': '__main__', '__builtins__': dict(vars(builtins))}
@@ -206,7 +206,7 @@ PID_MARK = 0x3EADBEEF  # stands for the child's pid in the compiled filter (pids
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e20
 def seccomp_program(folder: str | None = None) -> bytes:  # where the compiler may write its output for a moment
-    "The child's seccomp filter (an allow-list) compiled to BPF, with `PID_MARK` where the child's own pid goes"
+    "The child's seccomp allow-list compiled to BPF, with `PID_MARK` where the child's pid goes"
     import pyseccomp as sc
     f, allow = sc.SyscallFilter(sc.ERRNO(errno.EPERM)), sc.ALLOW
     for call in ALLOWED_CALLS:
@@ -258,7 +258,7 @@ def readable_paths() -> list:
 
 # %% ../nbs/02_sandbox.ipynb #026b8966
 def apply_landlock(scratch_root: str) -> str:
-    "Confine this process and its future children with Landlock; return the ABI version applied"
+    "Confine this process and its future children with Landlock, returning the ABI applied"
     import py_landlock
     rules = py_landlock.Landlock(strict=False).allow_read(*readable_paths()).allow_read_write(scratch_root)
     rules.apply()
@@ -266,7 +266,7 @@ def apply_landlock(scratch_root: str) -> str:
 
 # %% ../nbs/02_sandbox.ipynb #898249b8
 def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
-    "Set this process's rlimits (CPU, address space, file size, open files, no core); return those refused"
+    "Set this process's rlimits, returning those the platform refused"
     if resource is None: return ['all: this platform has no rlimits']
     refused = []
     for name, value in (('RLIMIT_CPU', (cpu_seconds, cpu_seconds + 1)), ('RLIMIT_AS', (memory_mb * 2**20,) * 2),
@@ -279,7 +279,7 @@ def set_limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> list:
 
 # %% ../nbs/02_sandbox.ipynb #64dc9f66
 def probe_limits(settings: dict) -> dict:
-    "Set the limits in this (throw-away) process, then check that memory past `memory_mb` is refused; report both"
+    "Set the limits in this throw-away process and report which of them hold"
     refused = set_limits(60, settings['memory_mb'], settings['file_mb'])
     # zeroed pages from calloc, never touched (a bytearray would be): cheap where no limit holds
     try: bytes((settings['memory_mb'] + 64) * 2**20)
@@ -294,7 +294,7 @@ def _interrupt(signum, frame): raise Timeout('the code ran past its time limit')
 
 # %% ../nbs/02_sandbox.ipynb #09147d6b
 def _thread_timer(seconds: float):
-    "`start_timer` where there is no interval timer (Windows): a thread makes the main thread handle a simulated SIGINT"
+    "`start_timer` for a platform without an interval timer (Windows)"
     signal.signal(signal.SIGINT, _interrupt)
     timer = threading.Timer(seconds, _thread.interrupt_main, args=(signal.SIGINT,))
     timer.daemon = True
@@ -303,7 +303,7 @@ def _thread_timer(seconds: float):
 
 # %% ../nbs/02_sandbox.ipynb #dfece406
 def start_timer(seconds: float):
-    "Raise `Timeout` in this process's main thread after `seconds`; return the function that stops the timer"
+    "Raise `Timeout` in the main thread after `seconds`, returning the function that stops the timer"
     if not hasattr(signal, 'setitimer'): return _thread_timer(seconds)
     signal.signal(signal.SIGALRM, _interrupt)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -317,7 +317,7 @@ def _failed(e: BaseException) -> bytes:
 
 # %% ../nbs/02_sandbox.ipynb #5b09f3c1
 def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
-    "Set the rlimits, the timer and the seccomp `program` (if any) here, run the call `req`, return its result frame"
+    "Run the call `req` here under the limits, the timer and the seccomp `program`, returning its result frame"
     try:
         if not settings['unsafe']:
             cpu_seconds = settings['cpu_seconds'] or math.ceil(req['timeout']) + 1
@@ -334,10 +334,15 @@ def answer_request(settings: dict, req: dict, program: bytes | None) -> bytes:
     except BaseException as e: return _failed(e)
 
 # %% ../nbs/02_sandbox.ipynb #12024b88
-def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, program: bytes | None, devnull: int,
+def run_child(settings: dict,  # the sandbox's settings
+              request_fd: int,  # where the call comes from
+              result_fd: int,  # where its result goes
+              scratch: str,  # the child's working and temporary folder
+              program: bytes | None,  # the compiled seccomp filter, if any
+              devnull: int,  # /dev/null, open, for file descriptors 0-2
               status_fd: int | None = None,  # where a child that is its PID namespace's first reports on the call's
               fork=os.fork):  # how that child forks the process that runs the call
-    "Get this forked child ready, run the call from `request_fd`, write its result to `result_fd`; never returns"
+    "Get this forked child ready, then answer its call and exit"
     try:
         # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
         os.setsid()
@@ -361,13 +366,13 @@ def run_child(settings: dict, request_fd: int, result_fd: int, scratch: str, pro
 
 # %% ../nbs/02_sandbox.ipynb #b7870ad2
 def write_frame(fd: int, *parts: bytes):
-    "Write each of `parts` to `fd` as a length-prefixed frame, all in one write where the pipe takes it"
+    "Write `parts` to `fd` as length-prefixed frames, in one write where the pipe takes it"
     view = memoryview(b''.join(struct.pack('>I', len(p)) + p for p in parts))
     while view: view = view[os.write(fd, view):]
 
 # %% ../nbs/02_sandbox.ipynb #e995af6e
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
-    "`n` bytes from `fd`, or None at end of stream; TimeoutError past `deadline` (a `time.monotonic()`)"
+    "`n` bytes from `fd` before the monotonic `deadline`, or None at end of stream"
     parts, left = [], n
     while left:
         if deadline is not None and not select.select([fd], [], [], max(0, deadline - time.monotonic()))[0]:
@@ -381,7 +386,7 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
 SELECTABLE_PIPES = os.name == 'posix'  # `select` waits on pipes; on Windows it takes only sockets
 
 def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> bytes | None:
-    "One frame from `fd`, or None at end of stream; ValueError if it is longer than `limit`"
+    "One frame of at most `limit` bytes from `fd`, or None at end of stream"
     if deadline is not None and not SELECTABLE_PIPES: return _read_in_thread(fd, deadline, limit)
     head = _read_exact(fd, 4, deadline)
     if head is None: return None
@@ -391,7 +396,7 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = 1 << 28) -> 
 
 # %% ../nbs/02_sandbox.ipynb #34de7e8d
 def _read_in_thread(fd: int, deadline: float, limit: int) -> bytes | None:
-    "`read_frame` with a deadline where `select` cannot wait on pipes: a thread blocks on the read till the writer dies"
+    "`read_frame` with a deadline, read in a thread, where `select` cannot wait on pipes"
     got = []
     def read():
         try: got.append(read_frame(fd, None, limit))
@@ -418,15 +423,15 @@ class Child:
     scratch: str
     status_fd: int | None = None  # where the first process of the call's PID namespace reports on the call's
     def kill(self):
-        "Kill the child (by its pid, which cannot be another's before it is reaped) and its process group"
-        for kill in (os.kill, os.killpg):
+        "Kill the child by its pid and its process group"
+        for kill in (os.kill, os.killpg):  # its pid cannot be another's before it is reaped
             try: kill(self.pid, signal.SIGKILL)
             except OSError: pass
     def exit_code(self) -> int:
-        "Wait for the child to end; the exit code (negative: the signal that ended it) of the process that ran the call"
+        "The exit code of the process that ran the call, once the child ends"
         code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         told = b'' if self.status_fd is None else os.read(self.status_fd, 4)
-        return struct.unpack('>i', told)[0] if len(told) == 4 else code
+        return struct.unpack('>i', told)[0] if len(told) == 4 else code  # negative: the signal that ended it
     def close(self):
         "Close the worker's ends of the child's pipes"
         for fd in (self.request_fd, self.result_fd, self.status_fd):
@@ -434,7 +439,7 @@ class Child:
 
 # %% ../nbs/02_sandbox.ipynb #848261ca
 def bare_fork() -> int:
-    "The C library's `fork`, without Python's after-fork work: only for a process with one thread"
+    "The C library's `fork`, without Python's after-fork work"
     pid = C_FORK()
     if pid < 0: raise OSError(ctypes.get_errno(), 'fork failed')
     return pid
@@ -447,7 +452,11 @@ def pick_fork():
     return bare_fork if alone else os.fork
 
 # %% ../nbs/02_sandbox.ipynb #66d0c637
-def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int, fork=os.fork,
+def fork_child(settings: dict,  # the sandbox's settings
+               scratch: str,  # the child's folder
+               program: bytes | None,  # the compiled seccomp filter, if any
+               devnull: int,  # /dev/null, open
+               fork=os.fork,  # `os.fork` or `bare_fork`
                pid_ns: int | None = None) -> Child:  # the worker's own PID namespace, to put the child in a new one
     "Fork (with `fork`) a child that gets ready and waits for its call, with `scratch` as its folder"
     (request_r, request_w), (result_r, result_w) = os.pipe(), os.pipe()
@@ -465,7 +474,7 @@ def fork_child(settings: dict, scratch: str, program: bytes | None, devnull: int
 
 # %% ../nbs/02_sandbox.ipynb #bc4369e1
 def run_call(child: Child, request: bytes, timeout: float, result_limit: int, meanwhile=None) -> tuple:
-    "Run `request` on `child`, and `meanwhile()` while it runs; kill it; return the account, its frame, `meanwhile`'s"
+    "Run `request` on `child`, and `meanwhile()` while it runs, then kill the child"
     start, data, why = time.monotonic(), None, None
     try: write_frame(child.request_fd, request)
     except OSError: pass  # the child is gone: its exit status says why
@@ -487,7 +496,7 @@ def exit_reason(code: int) -> str:
 
 # %% ../nbs/02_sandbox.ipynb #043b8f00
 def call_account(why: str | None, duration: float) -> dict:
-    "The sandbox's account of a call: what ended it (if anything did), whether that was a time limit, how long it took"
+    "The sandbox's account of a call: what ended it, whether that was a time limit, and how long it took"
     return dict(killed_by=why, timed_out=why in ('timeout', 'SIGXCPU (the CPU-time limit)'), duration=duration)
 
 # %% ../nbs/02_sandbox.ipynb #97a13c89
@@ -499,7 +508,7 @@ def _open_folder(name: str, fd: int) -> int:
 
 # %% ../nbs/02_sandbox.ipynb #04f2a062
 def empty_folder(path: str, keep=()):
-    "Empty the folder `path` (but its folders named in `keep`), however deep, whatever rights were taken, or OSError"
+    "Empty the folder `path` but for its folders in `keep`, however deep and whatever rights were taken"
     if not os.path.islink(path): os.chmod(path, 0o700)
     # `below`: the folders from `path` down to the one open as `fd`
     fd, below = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), []
@@ -530,7 +539,7 @@ def remove_tree(path: str):
 
 # %% ../nbs/02_sandbox.ipynb #735cf3c6
 def clean_up(child: Child, root: str, folders: list, children: int | None = None, keep=()):
-    "Reap `child` and what it left (`kill_strays`, if `children`); empty `root` and its `folders`, or OSError"
+    "Reap `child` and what it left, and empty `root` and its `folders`"
     try: os.waitpid(child.pid, 0)
     except ChildProcessError: pass  # reaped already, when it died without a result
     if children is not None: kill_strays(children, keep)
@@ -541,13 +550,13 @@ def clean_up(child: Child, root: str, folders: list, children: int | None = None
 
 # %% ../nbs/02_sandbox.ipynb #5a1c0e24
 def open_children() -> int | None:
-    "This process's list of children in /proc, open to be read after every call (Landlock hides /proc later), or None"
+    "This process's list of children in /proc, opened now to be read after every call"
     if not sys.platform.startswith('linux') or LIBC.prctl(36, 1, 0, 0, 0): return None  # PR_SET_CHILD_SUBREAPER
     try: return os.open(f'/proc/self/task/{os.getpid()}/children', os.O_RDONLY)
     except OSError: return None
 
 def kill_strays(children: int, keep=()):
-    "Kill and reap every child of this process but the pids in `keep`: what a call left, re-parented here when it died"
+    "Kill and reap every child of this process but the pids in `keep`"
     for _ in range(1000):  # a stray may fork while it is being killed: look again until none is left
         strays = {int(pid) for pid in os.pread(children, 1 << 16, 0).split()} - set(keep)
         if not strays: return
@@ -564,7 +573,7 @@ class _CapData(ctypes.Structure):
 
 # %% ../nbs/02_sandbox.ipynb #45467d82
 def capabilities(keep: int | None = None) -> int:
-    "This process's effective, permitted and inheritable capabilities as one number (0: none); with `keep`, only those"
+    "This process's capabilities as one number, first set to `keep` if it is given"
     header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
     if keep is not None:  # effective and permitted: the bits of `keep`; inheritable: none
         for i, d in enumerate(data): d.effective = d.permitted = keep >> 32 * i & 0xFFFFFFFF
@@ -574,7 +583,7 @@ def capabilities(keep: int | None = None) -> int:
 
 # %% ../nbs/02_sandbox.ipynb #c4ead46c
 def empty_bounding_set() -> int:
-    "Drop every capability this kernel knows from this process's bounding set; return how many it knows"
+    "Empty this process's bounding set, returning how many capabilities this kernel knows"
     cap = 0
     while LIBC.prctl(24, cap, 0, 0, 0) == 0: cap += 1  # PR_CAPBSET_DROP, up to one this kernel does not know (EINVAL)
     if ctypes.get_errno() != errno.EINVAL or cap == 0:
@@ -583,7 +592,7 @@ def empty_bounding_set() -> int:
 
 # %% ../nbs/02_sandbox.ipynb #47f79454
 def _own_user_namespace():
-    "Enter a new user namespace as the same user and group, where this process may empty its bounding set"
+    "Enter a new user namespace as the same user and group"
     uid, gid = os.getuid(), os.getgid()
     if LIBC.unshare(0x10000000): raise OSError(ctypes.get_errno(), 'no user namespace may be made')  # CLONE_NEWUSER
     for name, text in (('setgroups', 'deny'), ('uid_map', f'{uid} {uid} 1'), ('gid_map', f'{gid} {gid} 1')):
@@ -593,7 +602,7 @@ def _own_user_namespace():
 NOBODY = 65534  # the uid and gid of a worker started as root: `nobody` on most systems, and the kernel's overflow id
 
 def drop_privileges(root: str) -> str:
-    "Leave this process, and what it will fork, no capabilities and no way to gain one; hand `root` to it; say how"
+    "Leave this process and what it forks no capabilities and no way to gain one, and say how"
     if LIBC is None: raise OSError(errno.ENOSYS, 'capabilities are Linux only')
     if os.geteuid() == 0:
         empty_bounding_set()
@@ -615,7 +624,7 @@ CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 KEPT_CAPS = 1 << 21 | 1 << 8
 
 def enter_pid_namespace() -> int:
-    "Go on as the init of a new PID namespace, in a user namespace of this process's own; return its descriptor"
+    "Go on as the init of a new PID namespace, returning the namespace's descriptor"
     dumpable = LIBC.prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE: a process that left uid 0 cannot write its own /proc files
     LIBC.prctl(4, 1, 0, 0, 0)
     try: _own_user_namespace()
@@ -633,8 +642,8 @@ def enter_pid_namespace() -> int:
 
 # %% ../nbs/02_sandbox.ipynb #c43e74ea
 def stand_in_as_init(fork):
-    "As the init of a call's PID namespace: fork the call's process (return in it); report how it ended on fd 5, exit"
-    if (pid := fork()) == 0: os.close(5); return
+    "As the init of a call's PID namespace, fork the process that runs the call and report how it ended"
+    if (pid := fork()) == 0: os.close(5); return  # the call runs in the process forked
     os.close(3)  # 4, the result pipe, stays open until the report is written: the worker reads that after the result
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     os.write(5, struct.pack('>i', code))
@@ -664,7 +673,7 @@ def _tcp_refused(program: bytes) -> bool:
 
 # %% ../nbs/02_sandbox.ipynb #5b2a3ef8
 def _kill_route(report: dict) -> tuple:
-    "Enter a PID namespace if one may be made, else be a subreaper: (the namespace's descriptor, the children's list)"
+    "Enter a PID namespace where one may be made, else become a subreaper"
     if not report['unprivileged']:
         report['why'].setdefault('pid_namespace', 'needs the privilege drop')
         return None, open_children()
@@ -676,7 +685,7 @@ def _kill_route(report: dict) -> tuple:
 
 # %% ../nbs/02_sandbox.ipynb #3f803f38
 def probe_layers(settings: dict, root: str) -> tuple:
-    "Set up the layers this platform has; return the compiled seccomp program (or None), a report and `_kill_route`'s"
+    "Set up the layers this platform has and report on them"
     layers = ('unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
     report = dict(process=True, **dict.fromkeys(layers, False), why={}, root=root)
     if settings['unsafe']: report['why'] = dict.fromkeys(layers, 'unsafe=True')
@@ -708,7 +717,7 @@ PRELOADED = ('ctypes.util', 'pyseccomp', 'py_landlock', *(f'encodings.{name}' fo
 ROOT_PREFIX = 'latm-sandbox-'  # a worker's scratch root: <temporary folder>/latm-sandbox-<the worker's pid>-<random>
 
 def serve_call(inp: int, out: int, child: Child, settings: dict, answered: float, fork_next):
-    "Read a call from `inp`, run it on `child` (forking the next child meanwhile if calls stream), answer on `out`"
+    "Serve one call from `inp` on `child`, answering on `out`"
     pending = [read_frame(inp)]  # handed over by `pop`: no frame of the worker's keeps it while a child is forked
     if pending[0] is None: return False  # the end: no more calls
     timeout, streaming = json.loads(pending[0])['timeout'], time.monotonic() - answered < STREAMING
@@ -765,7 +774,7 @@ def bwrap_prefix() -> tuple:
 _ENV_KEPT = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SYSTEMROOT')
 
 def python_command(entry: str) -> list:
-    "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter that imports what latm's does"
+    "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter"
     latms_folder = os.path.dirname(os.path.dirname(os.path.abspath(latm.__file__)))
     paths = [latms_folder] + [p for p in sys.path if p and os.path.isdir(p)]
     boot = f'import json, sys; sys.path[:0] = json.loads(sys.argv[1]); from latm.sandbox import {entry}; {entry}()'
@@ -799,7 +808,7 @@ class _Worker:
         if not self.wrapped: remove_stale_roots(os.path.dirname(self.report['root']))
 
     def ask(self, request: bytes, deadline: float, frames: int = 1, limit: int = 2**20) -> list:
-        "Send `request` and read `frames` frames of the answer, each at most `limit` bytes, or raise `WorkerLost`"
+        "Send `request` and read `frames` frames of at most `limit` bytes, or raise `WorkerLost`"
         try:
             write_frame(self.proc.stdin.fileno(), request)
             answer = [read_frame(self.proc.stdout.fileno(), deadline, limit) for _ in range(frames)]
@@ -808,7 +817,7 @@ class _Worker:
         return answer
 
     def kill(self):
-        "Ask the worker to stop (it empties its scratch root); kill it and what it started if not stopped in a second"
+        "Ask the worker to stop, and kill it and what it started if it has not in a second"
         try: self.proc.stdin.close()
         except OSError: pass
         try: self.proc.wait(1)
@@ -831,7 +840,7 @@ def _alive(pid: int) -> bool:
 # %% ../nbs/02_sandbox.ipynb #b9632cbb
 @cache
 def remove_stale_roots(folder: str) -> list:
-    "Remove (once per folder and process) the roots in `folder` of this user's dead workers; return their paths"
+    "Remove the roots in `folder` of this user's dead workers, once per folder and process"
     # a root's workers hand their roots to `nobody`
     stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())
     with os.scandir(folder) as entries:
@@ -847,7 +856,7 @@ def remove_stale_roots(folder: str) -> list:
 
 # %% ../nbs/02_sandbox.ipynb #7d14a923
 def serve_spawned():
-    "A spawned child's life: say it is ready, take one request (settings and a call) on stdin, answer it on stdout"
+    "A spawned child's life: one request on stdin, answered on stdout"
     inp, out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2): os.dup2(devnull, fd)
@@ -904,7 +913,7 @@ def _kernel32():
 
 # %% ../nbs/02_sandbox.ipynb #a85699ac
 def windows_job(pid: int, memory_mb: int) -> int:
-    "A new Job Object holding process `pid`: at most `memory_mb` MiB committed, no other process, killed when closed"
+    "A new Job Object that holds process `pid` to latm's limits"
     k32 = _kernel32()
     job = k32.CreateJobObjectW(None, None)
     if not job: raise ctypes.WinError(ctypes.get_last_error())
@@ -932,7 +941,7 @@ def close_job(job: int):
 SPAWN_START = 60  # seconds a spawned interpreter may take to start and say it is ready
 
 class Spawned:
-    "A new interpreter for one call, started, confined where the platform allows, and ready for `run_call`"
+    "A new interpreter for one call, ready for `run_call`"
     def __init__(self, settings: dict):
         self.scratch, self.job = tempfile.mkdtemp(prefix='latm-spawn-'), None
         group = (dict(creationflags=subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW)
@@ -954,9 +963,9 @@ class Spawned:
             raise WorkerLost(f'the spawned interpreter did not start ({e})') from e
 
     def kill(self):
-        "Kill the child: its Job Object (Windows), else its process group, unless reaped (its pid may be another's now)"
+        "Kill the child by its Job Object (Windows) or its process group, unless it was reaped"
         if self.job: close_job(self.job)
-        elif self.proc.returncode is not None: return
+        elif self.proc.returncode is not None: return  # reaped: its pid may be another's now
         elif os.name == 'nt': self.proc.kill()
         else:
             try: os.killpg(self.pid, signal.SIGKILL)
@@ -964,7 +973,7 @@ class Spawned:
         self.job = None
 
     def exit_code(self) -> int:
-        "Wait for the child to end; its exit code (negative: the signal that ended it)"
+        "The child's exit code (negative: the signal that ended it), once it ends"
         return self.proc.wait()
 
     def close(self):
@@ -987,7 +996,7 @@ LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit',
 
 @dataclass(frozen=True)
 class Isolation:
-    "Which start method the sandbox uses, which of its layers are active, and why not where they are off"
+    "Which start method and layers the sandbox uses, and why any layer is off"
     start: str  # 'fork': forked children of long-lived workers; 'spawn': a new interpreter per call
     process: bool  # a separate process, killed at the wall-clock limit
     rlimits: bool  # POSIX rlimits: CPU seconds, file size, open files, no core dumps
@@ -1036,7 +1045,7 @@ def checked_timeout(timeout: float) -> float:
 # %% ../nbs/02_sandbox.ipynb #741e9731
 def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this platform has
                can_fork: bool = hasattr(os, 'fork')) -> str:  # whether this platform has `fork`
-    "The start method for `start`: 'fork' or 'spawn' as asked, or for None the best this platform has"
+    "The start method for `start`, or for None the best this platform has"
     if start is None: return 'fork' if can_fork else 'spawn'
     if start not in ('fork', 'spawn'):
         raise SandboxError(f"start must be 'fork', 'spawn' or None (the best this platform has), not {start!r}")
@@ -1046,7 +1055,7 @@ def pick_start(start: str | None,  # 'fork', 'spawn', or None for the best this 
 
 # %% ../nbs/02_sandbox.ipynb #9e18c3e0
 class Sandbox:
-    "Run untrusted Python in confined child processes: forked from a pool of long-lived workers, or spawned per call"
+    "Run untrusted Python in confined child processes"
     def __init__(self,
                  timeout: float = 5.0,  # wall-clock seconds per call, above 0 and at most `MAX_TIMEOUT` (a day)
                  cpu_seconds: int | None = None,  # CPU seconds per call (None: the timeout, rounded up, plus one)
@@ -1109,7 +1118,7 @@ WAKE = 'wake'  # put in the idle queue where a worker is not: a place in the poo
 
 @patch
 def _take(self: Sandbox) -> tuple:
-    "An idle worker and a note: a waiting one, a new one while the pool has room, else the next one given back"
+    "An idle worker, and a note of what it took to get one"
     if self._closed: raise SandboxError('this Sandbox is closed; make a new one')
     with self._lock:
         if os.getpid() != self._pid:  # a forked copy: the parent's workers are not its own
@@ -1150,7 +1159,7 @@ def _forget(self: Sandbox, worker: _Worker):
 
 # %% ../nbs/02_sandbox.ipynb #62760702
 def _code_error(err, limit: int) -> CodeError | None:
-    "A `CodeError` from the child's description of an exception, its message and traceback cut to `limit` characters"
+    "A `CodeError` from the child's description of an exception, cut to `limit` characters"
     if not isinstance(err, dict): return None
     def cut(text: str) -> str:
         if len(text) <= limit: return text
@@ -1161,7 +1170,7 @@ def _code_error(err, limit: int) -> CodeError | None:
 
 # %% ../nbs/02_sandbox.ipynb #770e9cca
 def _result(account: dict, data: bytes, limit: float, note: str, error_limit: int = 2**20) -> RunResult:
-    "The `RunResult` for the worker's `account` of a call and the child's frame `data`, which is trusted for nothing"
+    "The `RunResult` of a call, from the worker's `account` and the child's untrusted frame `data`"
     base = dict(limit=limit, duration=account['duration'], note=note, killed_by=account['killed_by'],
                 timed_out=account['timed_out'])
     if not data: return RunResult(False, **base)
@@ -1179,7 +1188,7 @@ def _result(account: dict, data: bytes, limit: float, note: str, error_limit: in
 # %% ../nbs/02_sandbox.ipynb #7da836c1
 @patch
 def _probe_spawned(self: Sandbox) -> Isolation:
-    "Find out, in a spawned child, which limits hold on this platform; the `Isolation` of the spawn route"
+    "The spawn route's `Isolation`, found out in a spawned child"
     if hasattr(os, 'fork'):  # a worker started, as for each call, and stopped
         self._new_worker().kill()
         return self._isolation
@@ -1199,17 +1208,17 @@ def _probe_spawned(self: Sandbox) -> Isolation:
 # %% ../nbs/02_sandbox.ipynb #65c6a018
 @patch
 def _probed(self: Sandbox) -> Isolation:
-    "The spawn route's `Isolation`, probed on first use; the one-time warning points at the caller"
+    "The spawn route's `Isolation`, probed on first use"
     with self._probing:
         if self._isolation is None:
             self._isolation = self._probe_spawned()
-            _warn_if_weak(self._isolation, stacklevel=4)
+            _warn_if_weak(self._isolation, stacklevel=4)  # the warning points at the caller
     return self._isolation
 
 # %% ../nbs/02_sandbox.ipynb #8b5f3e62
 @patch
 def _in_spawned(self: Sandbox, request: bytes, limit: float) -> tuple:
-    "Run `request` in a new interpreter: (the account, the child's frame, whether a Job Object held it)"
+    "Run `request` in a new interpreter"
     if hasattr(os, 'fork'):  # a worker for this call alone, with every layer of the fork route
         worker = self._new_worker()
         try: account, data = worker.ask(request, time.monotonic() + limit + 30, frames=2,
@@ -1271,7 +1280,7 @@ async def arun(self: Sandbox, code: str, names=('ans',), timeout: float | None =
 # %% ../nbs/02_sandbox.ipynb #5d9ebc9e
 @patch(as_prop=True)
 def isolation(self: Sandbox) -> Isolation:
-    "Which start method and layers are in use (found out on first use: a worker starts, or a spawned child probes)"
+    "Which start method and layers are in use, found out on first use"
     if self.start == 'spawn': return self._probed()
     if self._isolation is None: self._give(self._take()[0])
     return self._isolation
@@ -1279,7 +1288,7 @@ def isolation(self: Sandbox) -> Isolation:
 # %% ../nbs/02_sandbox.ipynb #6af23bf0
 @patch
 def close(self: Sandbox):
-    "Kill the workers; later calls, and calls waiting for a worker, raise `SandboxError`"
+    "Kill the workers, so that later and waiting calls raise `SandboxError`"
     self._closed = True
     self._idle.put(WAKE)
     self._finalizer()
