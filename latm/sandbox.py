@@ -7,16 +7,18 @@ Docs: https://latm-dev.github.io/latm/sandbox.html.md"""
 # %% auto #0
 __all__ = ['TAG', 'INT_BITS', 'MAX_DEPTH', 'IMPLEMENTATION_MODULES', 'ALLOWED_CALLS', 'ALLOWED_IOCTLS', 'ALLOWED_FCNTLS',
            'ALLOWED_PRCTLS', 'PID_MARK', 'LIBC', 'C_FORK', 'SELECTABLE_PIPES', 'GRACE', 'STREAMING', 'NOBODY',
-           'CLONE_NEWUSER', 'CLONE_NEWPID', 'KEPT_CAPS', 'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS', 'JOB_LIMITS',
-           'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS', 'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr', 'CodeError',
-           'RunResult', 'long_int', 'to_data', 'from_data', 'check_depth', 'CappedWriter', 'policy_import', 'Timeout',
-           'describe_error', 'run_code', 'seccomp_program', 'load_seccomp', 'readable_paths', 'apply_landlock',
-           'set_limits', 'probe_limits', 'start_timer', 'answer_request', 'run_child', 'write_frame', 'read_frame',
-           'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call', 'exit_reason', 'call_account', 'empty_folder',
-           'remove_tree', 'clean_up', 'open_children', 'kill_strays', 'capabilities', 'empty_bounding_set',
-           'drop_privileges', 'enter_pid_namespace', 'stand_in_as_init', 'in_child', 'probe_layers', 'serve_call',
-           'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots', 'serve_spawned',
-           'windows_job', 'close_job', 'Spawned', 'Isolation', 'checked_timeout', 'pick_start', 'Sandbox']
+           'CLONE_NEWUSER', 'CLONE_NEWPID', 'KEPT_CAPS', 'CALL_HEADROOM_MB', 'PRELOADED', 'ROOT_PREFIX', 'BWRAP_ARGS',
+           'JOB_LIMITS', 'SPAWN_START', 'DEFAULT_ALLOWED', 'LAYERS', 'MAX_TIMEOUT', 'WAKE', 'SandboxError', 'Repr',
+           'CodeError', 'RunResult', 'long_int', 'to_data', 'from_data', 'check_depth', 'CappedWriter', 'policy_import',
+           'Timeout', 'describe_error', 'run_code', 'seccomp_program', 'load_seccomp', 'readable_paths',
+           'apply_landlock', 'set_limits', 'probe_limits', 'start_timer', 'answer_request', 'run_child', 'write_frame',
+           'read_frame', 'Child', 'bare_fork', 'pick_fork', 'fork_child', 'run_call', 'exit_reason', 'call_account',
+           'empty_folder', 'remove_tree', 'clean_up', 'open_children', 'kill_strays', 'capabilities',
+           'empty_bounding_set', 'drop_privileges', 'enter_pid_namespace', 'stand_in_as_init', 'in_child',
+           'memory_cgroup_home', 'remove_cgroup', 'make_call_cgroup', 'join_memory_cgroup', 'probe_layers',
+           'serve_call', 'serve', 'bwrap_prefix', 'python_command', 'child_env', 'WorkerLost', 'remove_stale_roots',
+           'remove_stale_cgroups', 'serve_spawned', 'windows_job', 'close_job', 'Spawned', 'Isolation',
+           'checked_timeout', 'pick_start', 'Sandbox']
 
 # %% ../nbs/02_sandbox.ipynb #a73867b8
 import _thread, ast, builtins, ctypes, errno, gc, io, json, linecache, math, os, queue, random, select, shutil, signal
@@ -344,6 +346,7 @@ def run_child(settings: dict,  # the sandbox's settings
               fork=os.fork):  # how that child forks the process that runs the call
     "Get this forked child ready, then answer its call and exit"
     try:
+        if (join := settings.get('cgroup_fd')) is not None: os.write(join, b'0')  # into the calls' cgroup
         # a session of its own: its process group is the worker's to kill, and no group of another session can be joined
         os.setsid()
         if sys.platform == 'linux': LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
@@ -663,6 +666,75 @@ def in_child(fn):
     os.close(r); os.waitpid(pid, 0)
     return None if data is None else json.loads(data)
 
+# %% ../nbs/02_sandbox.ipynb #bdd58353
+def memory_cgroup_home() -> tuple:
+    "The folder of this process's memory cgroup and its cgroup version (2, else 1); `OSError` where it has none"
+    mounts = {}  # version -> (the cgroup its mount shows at its root, where it is mounted)
+    for line in open('/proc/self/mountinfo').read().splitlines():
+        fields, (fstype, _, options) = line.split(' - ')[0].split(), line.split(' - ')[1].split()
+        if fstype == 'cgroup2' or (fstype == 'cgroup' and 'memory' in options.split(',')):
+            mounts.setdefault(2 if fstype == 'cgroup2' else 1, (fields[3], fields[4]))
+    for line in open('/proc/self/cgroup').read().splitlines():
+        _, controllers, path = line.split(':', 2)
+        version = 2 if controllers == '' else 1 if 'memory' in controllers.split(',') else None
+        if version not in mounts: continue
+        root, where = mounts[version]
+        folder = os.path.join(where, os.path.relpath(path, root))
+        if version == 1 or 'memory' in open(os.path.join(folder, 'cgroup.controllers')).read().split():
+            return folder, version
+    raise OSError(errno.ENOENT, 'no memory cgroup hierarchy is mounted for this process')
+
+# %% ../nbs/02_sandbox.ipynb #c96c8f4b
+def remove_cgroup(top: str,  # a folder made by `make_call_cgroup`
+                  wait: float = 2.0):  # seconds to wait for the processes killed in it to go
+    "Kill what is left in the cgroup `top` and remove it, its leaves first"
+    deadline = time.monotonic() + wait
+    for folder in (os.path.join(top, 'call'), os.path.join(top, 'worker'), top):
+        while os.path.isdir(folder):
+            try: os.rmdir(folder); break
+            except OSError as e:
+                if e.errno != errno.EBUSY or time.monotonic() > deadline: raise
+            for pid in open(os.path.join(folder, 'cgroup.procs')).read().split():
+                try: os.kill(int(pid), signal.SIGKILL)
+                except OSError: pass  # gone already
+            time.sleep(0.01)
+
+# %% ../nbs/02_sandbox.ipynb #feba67b0
+CALL_HEADROOM_MB = 64  # MiB a call's cgroup holds beyond `memory_mb`: the next call's child, a PID namespace's init
+
+def _write(path: str, text: str):
+    with open(path, 'w') as f: f.write(text)
+
+def make_call_cgroup(name: str,  # the cgroup's folder name, in this process's memory cgroup
+                     limit_mb: int) -> tuple:  # MiB the processes in its `call` cgroup may hold together
+    "Make a memory cgroup for a worker and move this process into it: (its folder, a descriptor to join `call`)"
+    home, version = memory_cgroup_home()
+    top = os.path.join(home, name)
+    os.mkdir(top)
+    try:
+        call, limit = os.path.join(top, 'call'), str(limit_mb * 2**20)
+        os.mkdir(call)
+        if version == 2: _write(os.path.join(top, 'cgroup.subtree_control'), '+memory')
+        _write(os.path.join(call, 'memory.max' if version == 2 else 'memory.limit_in_bytes'), limit)
+        swap = os.path.join(call, 'memory.swap.max' if version == 2 else 'memory.memsw.limit_in_bytes')
+        if os.path.exists(swap): _write(swap, '0' if version == 2 else limit)
+        if version == 2: os.mkdir(own := os.path.join(top, 'worker'))
+        _write(os.path.join(own if version == 2 else top, 'cgroup.procs'), '0')  # 0: the process that writes
+        return top, os.open(os.path.join(call, 'cgroup.procs'), os.O_WRONLY | os.O_CLOEXEC)
+    except BaseException:
+        remove_cgroup(top)
+        raise
+
+# %% ../nbs/02_sandbox.ipynb #147ffabe
+def join_memory_cgroup(settings: dict, report: dict, root: str):
+    "Put this worker in a memory cgroup of its own, its calls in one with a limit, where one may be made"
+    limit = settings['memory_mb'] + CALL_HEADROOM_MB
+    try: report['cgroup'], settings['cgroup_fd'] = make_call_cgroup(os.path.basename(root), limit)
+    except OSError as e:
+        report['why']['memory_cgroup'] = f'{e.strerror or e}: each call is bounded by its rlimits alone'
+        return
+    report['memory_cgroup'], report['why']['memory_cgroup'] = True, f'calls hold at most {limit} MiB together'
+
 # %% ../nbs/02_sandbox.ipynb #4179fc34
 def _tcp_refused(program: bytes) -> bool:
     "Load `program` and see whether it refuses a TCP socket"
@@ -686,11 +758,12 @@ def _kill_route(report: dict) -> tuple:
 # %% ../nbs/02_sandbox.ipynb #3f803f38
 def probe_layers(settings: dict, root: str) -> tuple:
     "Set up the layers this platform has and report on them"
-    layers = ('unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
+    layers = ('unprivileged', 'pid_namespace', 'memory_cgroup', 'rlimits', 'memory_limit', 'seccomp', 'landlock')
     report = dict(process=True, **dict.fromkeys(layers, False), why={}, root=root)
     if settings['unsafe']: report['why'] = dict.fromkeys(layers, 'unsafe=True')
     program = None
     if not settings['unsafe']:
+        join_memory_cgroup(settings, report, root)  # while it may
         try: report['why']['privileges'], report['unprivileged'] = drop_privileges(root), True
         except Exception as e: report['why']['unprivileged'] = f'{type(e).__name__}: {e}'
     route = _kill_route(report)  # before Landlock, which hides /proc
@@ -771,7 +844,7 @@ def bwrap_prefix() -> tuple:
     return (exe, *BWRAP_ARGS, '--'), ''
 
 # %% ../nbs/02_sandbox.ipynb #f08db0f4
-_ENV_KEPT = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SYSTEMROOT')
+_ENV_KEPT = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SYSTEMROOT', 'TMPDIR', 'TMP', 'TEMP')  # TMPDIR: the roots' folder
 
 def python_command(entry: str) -> list:
     "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter"
@@ -806,6 +879,7 @@ class _Worker:
                                    'run `python -c "import latm.sandbox"` to see why') from e
             raise
         if not self.wrapped: remove_stale_roots(os.path.dirname(self.report['root']))
+        if self.report.get('cgroup'): remove_stale_cgroups(os.path.dirname(self.report['cgroup']))
 
     def ask(self, request: bytes, deadline: float, frames: int = 1, limit: int = 2**20) -> list:
         "Send `request` and read `frames` frames of at most `limit` bytes, or raise `WorkerLost`"
@@ -828,6 +902,9 @@ class _Worker:
         self.proc.stdout.close()
         # Landlock left the worker unable to; and it may have been killed (in bubblewrap the root is on its own tmpfs)
         if not self.wrapped: remove_tree(self.report['root'])
+        if self.report.get('cgroup'):
+            try: remove_cgroup(self.report['cgroup'])
+            except OSError: pass  # something in it would not die: the next latm process removes it
 
 # %% ../nbs/02_sandbox.ipynb #b626e0b4
 def _alive(pid: int) -> bool:
@@ -837,6 +914,13 @@ def _alive(pid: int) -> bool:
     except PermissionError: pass  # it exists, and is another user's
     return True
 
+# %% ../nbs/02_sandbox.ipynb #00e94791
+def _dead_worker(name: str) -> bool:
+    "Whether `name` is a worker's root or cgroup (named after its pid) whose worker is no longer alive"
+    pid = name.removeprefix(ROOT_PREFIX).split('-')[0]
+    named = name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22  # pids are below 2**22
+    return named and not _alive(int(pid))
+
 # %% ../nbs/02_sandbox.ipynb #b9632cbb
 @cache
 def remove_stale_roots(folder: str) -> list:
@@ -845,13 +929,21 @@ def remove_stale_roots(folder: str) -> list:
     stale, owners = [], {os.getuid()} | ({NOBODY} if os.getuid() == 0 else set())
     with os.scandir(folder) as entries:
         for entry in entries:
-            pid = entry.name.removeprefix(ROOT_PREFIX).split('-')[0]
-            named = entry.name.startswith(ROOT_PREFIX) and pid.isdigit() and int(pid) < 2**22  # pids are below 2**22
-            if not named or _alive(int(pid)): continue
+            if not _dead_worker(entry.name): continue
             try: mine = entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid in owners
             except OSError: mine = False  # gone already: another process of latm removed it
             if mine: stale.append(entry.path)
     for path in stale: remove_tree(path)
+    return stale
+
+# %% ../nbs/02_sandbox.ipynb #d8771ba5
+@cache
+def remove_stale_cgroups(home: str) -> list:
+    "Remove the cgroups in `home` of dead workers, once per folder and process"
+    stale = [e.path for e in os.scandir(home) if e.is_dir(follow_symlinks=False) and _dead_worker(e.name)]
+    for path in stale:
+        try: remove_cgroup(path, wait=0.5)
+        except OSError: pass  # removed by another process of latm meanwhile, or something in it is still alive
     return stale
 
 # %% ../nbs/02_sandbox.ipynb #7d14a923
@@ -991,8 +1083,8 @@ DEFAULT_ALLOWED = (
     'functools', 'graphlib', 'hashlib', 'heapq', 'hmac', 'html', 'io', 'ipaddress', 'itertools', 'json', 'keyword',
     'math', 'numbers', 'operator', 'pprint', 'random', 're', 'reprlib', 'secrets', 'statistics', 'string', 'struct',
     'textwrap', 'time', 'types', 'typing', 'unicodedata', 'zlib', 'zoneinfo')
-LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'seccomp', 'landlock', 'bwrap',
-          'job_object')
+LAYERS = ('process', 'unprivileged', 'pid_namespace', 'rlimits', 'memory_limit', 'memory_cgroup', 'seccomp', 'landlock',
+          'bwrap', 'job_object')
 
 @dataclass(frozen=True)
 class Isolation:
@@ -1007,6 +1099,7 @@ class Isolation:
     job_object: bool = False  # Windows: memory, no other processes, killed with the job
     unprivileged: bool = False  # no capabilities, no way to gain one (as root: uid `NOBODY`, empty bounding set)
     pid_namespace: bool = False  # the worker's processes in a PID namespace, each call's where it can fork (else: pids)
+    memory_cgroup: bool = False  # calls' memory, tmpfs files included, bounded together by a cgroup
     unsafe: bool = False
     why: dict = field(default_factory=dict)
     def __repr__(self):
@@ -1101,7 +1194,8 @@ def _new_worker(self: Sandbox) -> _Worker:
     rep, why = worker.report, dict(worker.report['why'], **({'bwrap': why} if why else {}), job_object='Windows only')
     self._isolation = Isolation(self.start, rep['process'], rep['rlimits'], rep['memory_limit'], rep['seccomp'],
                                 rep['landlock'], bool(prefix), unprivileged=rep['unprivileged'],
-                                pid_namespace=rep['pid_namespace'], unsafe=self.unsafe, why=why)
+                                pid_namespace=rep['pid_namespace'],
+                                memory_cgroup=rep.get('memory_cgroup', False), unsafe=self.unsafe, why=why)
     return worker
 
 # %% ../nbs/02_sandbox.ipynb #e7bc5804
