@@ -106,7 +106,8 @@ def log(self: ToolLibrary, name: str, *events: dict):
 def events(self: ToolLibrary, name: str, kind: str | None = None) -> list:  # kind: only events of this kind
     "Tool `name`'s lifecycle log, oldest first ([] if it has none)"
     check_name(name)
-    try: text = read_regular(real_folder(self.path, '.lifecycle') / f'{name}.jsonl', LOG_LIMIT).decode('utf-8', 'replace')
+    log = real_folder(self.path, '.lifecycle') / f'{name}.jsonl'
+    try: text = read_regular(log, LOG_LIMIT).decode('utf-8', 'replace')
     except FileNotFoundError: return []
     except UnsafeFile as e:
         raise LibraryError(f"Tool {name!r}'s lifecycle log cannot be used ({e}). Keep its last lines only, or move it "
@@ -259,10 +260,12 @@ def edit(self: ToolLibrary, name: str,
     result = check_tool(tool, self.sandbox, source=source)
     if not result.ok and not force:
         kept = self._keep_edit(name, source)
-        raise EditRefused(f'The edit of {name!r} fails {len(result.problems)} check(s) of version {tool.version}, which '
-                          f'stays: {"; ".join(result.problems)}. The edit is kept in {kept}. Fix it and edit again, '
+        raise EditRefused(f'The edit of {name!r} fails {len(result.problems)} check(s) of version {tool.version}, '
+                          f'which stays: {"; ".join(result.problems)}. The edit is kept in {kept}. '
+                          'Fix it and edit again, '
                           f'or store it with {fix("force")}.', result, kept)
-    edited = replace(tool.provenance, edited=diff_hash(tool.source, source), fixed=[], created=_now(), **running_under())
+    edited = replace(tool.provenance, edited=diff_hash(tool.source, source), fixed=[], created=_now(),
+                     **running_under())
     return self.add(replace(tool, source=source, provenance=edited), force=force)
 
 # %% ../nbs/05a_lifecycle.ipynb #67ac2e8d
@@ -342,7 +345,8 @@ def fix_problem(tool: Tool, source: str, failures: list, sandbox: Sandbox) -> st
 @patch
 def improve_function(self: ToolMaker, tool: Tool, failures: list) -> str:
     "The maker's fix of `tool`'s function, once it passes the old checks"
-    content = IMPROVE_PROMPT.format(source=tool.source.strip(), tests=tool.tests.strip(), failures=failures_text(failures))
+    content = IMPROVE_PROMPT.format(source=tool.source.strip(), tests=tool.tests.strip(),
+                                    failures=failures_text(failures))
     for _ in range(self.retries + 1):
         reply = self._ask(self.maker, 'propose', content)
         try: source = merge_definitions(tool.source, extract_code(reply))

@@ -436,8 +436,9 @@ def running_under() -> dict:
 @patch(as_prop=True)
 def provenance(self: ToolMaker) -> Provenance:
     "How this run made its tool so far: models, prompts, attempts, transcript, cost, and what it ran under"
-    return Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
-                      attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
+    return Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url,
+                      prompt_version=self.prompts.fingerprint, attempts=sum(self.attempts.values()),
+                      transcript=list(self.messages), usage=asdict(self.usage),
                       cost=self.cost, task=self.task.name, **running_under())
 
 # %% ../nbs/05_maker.ipynb #c6de857b
@@ -449,7 +450,8 @@ def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str,
     tool = Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
                 entry_point=entry, use_cases=use_cases, tests=tests, provenance=self.provenance,
                 timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)))
-    return replace(tool, parameters=tool_schema(tool), summary=tool_description(tool))  # for callers that never saw the task
+    # the schema and summary are for callers that never saw the task
+    return replace(tool, parameters=tool_schema(tool), summary=tool_description(tool))
 
 # %% ../nbs/05_maker.ipynb #a191a3c3
 @patch
