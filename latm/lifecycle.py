@@ -25,7 +25,7 @@ from .sandbox import Sandbox
 from .library import (Tool, UseCase, Provenance, ToolLibrary, LibraryError, UnsafeFile, shared_sandbox, real_folder,
                           read_regular, check_name)
 from .tasks import AnswerError, Example, Task
-from .replies import NoCodeError, answer_variable, extract_code
+from .replies import answer_variable
 from .maker import ToolMaker, check_tests, error_text, merge_definitions, running_under, says_answer
 
 # %% ../nbs/05a_lifecycle.ipynb #621bc84c
@@ -345,17 +345,12 @@ def fix_problem(tool: Tool, source: str, failures: list, sandbox: Sandbox) -> st
 @patch
 def improve_function(self: ToolMaker, tool: Tool, failures: list) -> str:
     "The maker's fix of `tool`'s function, once it passes the old checks"
+    def fixes(code: str) -> tuple:
+        source = merge_definitions(tool.source, code)
+        return source, fix_problem(tool, source, failures, self.sandbox)
     content = IMPROVE_PROMPT.format(source=tool.source.strip(), tests=tool.tests.strip(),
                                     failures=failures_text(failures))
-    for _ in range(self.retries + 1):
-        reply = self._ask(self.maker, 'propose', content)
-        try: source = merge_definitions(tool.source, extract_code(reply))
-        except NoCodeError as e: why, content = str(e), self.prompts.no_code
-        else:
-            if (why := fix_problem(tool, source, failures, self.sandbox)) is None: return source
-            content = IMPROVE_FIX.format(error=why)
-        self._report('propose', f'failed: {why}')
-    self._fail('propose', f'the fix still fails: {why}')
+    return self._ask_until_right(self.maker, 'propose', content, fixes, IMPROVE_FIX, 'the fix still fails')
 
 # %% ../nbs/05a_lifecycle.ipynb #36053ffb
 @patch
@@ -363,18 +358,13 @@ def improve_tests(self: ToolMaker, tool: Tool, source: str, failures: list) -> s
     "The verifier's tests of the fixed function on the failing questions with a known right answer"
     examples = [Example(f.question, f.expected) for f in failures if f.expected is not None]
     if not examples: return ''
+    def covers(tests: str) -> tuple:
+        entry, why = check_tests(source, tests, examples, self.sandbox)
+        if why is None and entry != tool.entry_point: why = f'the tests must call {tool.entry_point}'
+        return tests, why
     content = IMPROVE_TESTS.format(entry=tool.entry_point)
-    for _ in range(self.retries + 1):
-        reply = self._ask(self.verifier, 'verify', content)
-        try: tests = extract_code(reply)
-        except NoCodeError as e: why, content = str(e), self.prompts.no_code
-        else:
-            entry, why = check_tests(source, tests, examples, self.sandbox)
-            if why is None and entry == tool.entry_point: return tests
-            why = why or f'the tests must call {tool.entry_point}'
-            content = IMPROVE_TESTS_FIX.format(error=why)
-        self._report('verify', f'failed: {why}')
-    self._fail('verify', f'the tests of the failing questions still fail: {why}')
+    return self._ask_until_right(self.verifier, 'verify', content, covers, IMPROVE_TESTS_FIX,
+                                 'the tests of the failing questions still fail')
 
 # %% ../nbs/05a_lifecycle.ipynb #7c9468f8
 def improve_tool(library: ToolLibrary, name: str,
