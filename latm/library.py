@@ -102,7 +102,8 @@ class Tool:
     @property
     def content_hash(self) -> str:
         "SHA-256 of the source, entry point, tests and use cases"
-        body = dict(source=self.source, entry_point=self.entry_point, tests=self.tests, use_cases=[asdict(u) for u in self.use_cases])
+        body = dict(source=self.source, entry_point=self.entry_point, tests=self.tests,
+                    use_cases=[asdict(u) for u in self.use_cases])
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def to_dict(self) -> dict:
@@ -116,7 +117,8 @@ class Tool:
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
     def __repr__(self):
-        about = self.description if self.description.startswith(self.entry_point) else f'{self.entry_point} -- {self.description}'  # a made tool's says it already
+        about = (self.description if self.description.startswith(self.entry_point)  # a made tool's says it already
+                 else f'{self.entry_point} -- {self.description}')
         return f'Tool({self.name!r} v{self.version}: {about})'
 
 # %% ../nbs/03_library.ipynb #c3f07ad8
@@ -142,12 +144,15 @@ def made_by(tool: Tool) -> str:
     p, u = tool.provenance, tool.provenance.usage
     cost = 'cost unknown' if p.cost is None else f'${p.cost:.4f}'
     tokens = f"{u.get('prompt_tokens', 0):,} prompt + {u.get('completion_tokens', 0):,} completion tokens"
-    return f'Made by {p.maker_model or "an unknown model"} in {p.attempts} calls ({tokens}, {cost}) on {p.created[:10]}; content {tool.content_hash[:12]}'
+    return (f'Made by {p.maker_model or "an unknown model"} in {p.attempts} calls ({tokens}, {cost}) '
+            f'on {p.created[:10]}; content {tool.content_hash[:12]}')
 
 @patch
 def _repr_markdown_(self: Tool) -> str:
-    cases = '\n\n'.join(f'**Q:** {u.question}  \n**A:** `{u.answer}`\n```python\n{u.solution.strip()}\n```' for u in self.use_cases)
-    return (f'#### `{self.name}` v{self.version}: {self.description}\n\n{about_call(self)}```python\n{self.source.strip()}\n```\n\n'
+    cases = '\n\n'.join(f'**Q:** {u.question}  \n**A:** `{u.answer}`\n```python\n{u.solution.strip()}\n```'
+                        for u in self.use_cases)
+    return (f'#### `{self.name}` v{self.version}: {self.description}\n\n'
+            f'{about_call(self)}```python\n{self.source.strip()}\n```\n\n'
             f'**{len(self.use_cases)} use cases**\n\n{cases}\n\n*{made_by(self)}*')
 
 # %% ../nbs/03_library.ipynb #ab3a0b01
@@ -166,10 +171,13 @@ def about_call(tool: Tool) -> str:
 @patch
 def _repr_html_(self: Tool) -> str:
     e = html.escape
-    cases = ''.join(f'<li><b>Q:</b> {e(u.question)}<br><b>A:</b> <code>{e(u.answer)}</code><pre>{e(u.solution.strip())}</pre></li>' for u in self.use_cases)
-    return (f'<h4><code>{e(self.name)}</code> v{self.version}: {e(self.description)}</h4>{f"<p>{e(self.summary)}</p>" if self.summary else ""}'
+    cases = ''.join(f'<li><b>Q:</b> {e(u.question)}<br><b>A:</b> <code>{e(u.answer)}</code>'
+                    f'<pre>{e(u.solution.strip())}</pre></li>' for u in self.use_cases)
+    summary = f'<p>{e(self.summary)}</p>' if self.summary else ''
+    return (f'<h4><code>{e(self.name)}</code> v{self.version}: {e(self.description)}</h4>{summary}'
             f'<pre>{e(self.source.strip())}</pre>'
-            f'<details><summary>{len(self.use_cases)} use cases</summary><ol>{cases}</ol></details><p><i>{e(made_by(self))}</i></p>')
+            f'<details><summary>{len(self.use_cases)} use cases</summary><ol>{cases}</ol></details>'
+            f'<p><i>{e(made_by(self))}</i></p>')
 
 # %% ../nbs/03_library.ipynb #25c89b7d
 _shared = None
@@ -184,7 +192,7 @@ def shared_sandbox() -> Sandbox:
 PLAIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, set, dict)  # with None: what a Python literal writes
 
 class _UnwrittenFloat(float):
-    "A NaN or infinite float, written as the arithmetic that makes it (no literal writes one, and a name could be redefined by the tool)"
+    "A NaN or infinite float, written as the arithmetic that makes it"
     def __repr__(self): return '(1e999-1e999)' if math.isnan(self) else '1e999' if self > 0 else '-1e999'
 
 # %% ../nbs/03_library.ipynb #cd13f3ba
@@ -194,7 +202,7 @@ class _PlainSet(set):
 
 # %% ../nbs/03_library.ipynb #575ba447
 def as_plain(value):
-    "`value` as plain data (None and `PLAIN_TYPES`, all the way down): a subclass (an `OrderedDict`, a str `Enum`, NumPy's `float64`) as its base type; `TypeError` naming the type of a part that is no plain type"
+    "`value` as plain data, all the way down, each subclass as its base type; `TypeError` naming any other type"
     if value is None: return None
     base = next((b for b in PLAIN_TYPES if isinstance(value, b)), None)
     if base is None: raise TypeError(type(value).__qualname__)
@@ -205,30 +213,34 @@ def as_plain(value):
     return base.__str__(value) if base is str else value if type(value) is base else base(value)
 
 # %% ../nbs/03_library.ipynb #4b8d72a2
-_LITERAL_NODES = (ast.Expression, ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Load)
+_LITERAL_NODES = (ast.Expression, ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Load,
+                  ast.UnaryOp, ast.BinOp, ast.USub, ast.UAdd, ast.Add, ast.Sub)  # signs, `1+2j`, `1e999-1e999`
 
 def _is_literal(node) -> bool:
-    "Whether `node` holds only constants, containers of them, signs, `+` and `-` (as `1+2j` and `1e999-1e999` need), and `{*()}`: no name, call or attribute"
-    if isinstance(node, ast.Starred): return isinstance(node.value, ast.Tuple) and not node.value.elts  # the empty set, `{*()}`
+    "Whether `node` holds only constants, their containers, signs, `+`, `-` and `{*()}`: no name, call or attribute"
+    if isinstance(node, ast.Starred):  # only in the empty set, `{*()}`
+        return isinstance(node.value, ast.Tuple) and not node.value.elts
     return isinstance(node, _LITERAL_NODES) and all(map(_is_literal, ast.iter_child_nodes(node)))
 
 # %% ../nbs/03_library.ipynb #ffcfb29e
 def args_literal(tool: Tool, args: tuple, kwargs: dict) -> str:
-    "`(args, kwargs)` as Python code that rebuilds them as plain data, checked to be a literal; `ToolError` if they are not plain data"
+    "`(args, kwargs)` as a Python literal checked to hold only plain data; `ToolError` if they are not plain data"
     try:
         literal = repr(as_plain((tuple(args), kwargs)))
-        if _is_literal(ast.parse(literal, mode='eval')): return literal  # a literal calls nothing, so the arguments cannot carry code
+        # a literal calls nothing, so the arguments cannot carry code
+        if _is_literal(ast.parse(literal, mode='eval')): return literal
         why = 'they do not write as a literal'
     except TypeError as e: why = f'one of them is of type {e}'
     except (RecursionError, SyntaxError, MemoryError): why = 'they are nested too deeply to write as one literal'
     except ValueError: why = 'they hold an int too long to write'
-    raise ToolError(f'The arguments to {tool.entry_point} must be plain data (str, int, float, complex, bool, None, bytes, and lists, tuples, sets '
-                    f'and dicts of them), so that the tool gets what it was called with; {why}. Convert them to plain data first '
+    raise ToolError(f'The arguments to {tool.entry_point} must be plain data (str, int, float, complex, bool, None, '
+                    f'bytes, and lists, tuples, sets and dicts of them), so that the tool gets what it was called '
+                    f'with; {why}. Convert them to plain data first '
                     f'(e.g. a dict for an object, a list for a frozenset, a str for a very long int).')
 
 # %% ../nbs/03_library.ipynb #462557a7
 def call_code(tool: Tool, args: tuple, kwargs: dict) -> str:
-    "Code that defines `tool`, sets the arguments as a literal, calls its function with them and stores the result in `ans`"
+    "Code that defines `tool`, calls its function with the arguments as a literal, and stores the result in `ans`"
     return (f'{tool.source.strip()}\n\n_latm_args, _latm_kwargs = {args_literal(tool, args, kwargs)}\n'
             f'ans = {tool.entry_point}(*_latm_args, **_latm_kwargs)\n')
 
@@ -248,16 +260,19 @@ class ToolFunction:
 
     def _result(self, run):
         if run.ok: return run.values.get('ans')
-        raise ToolError(f'Tool {self.tool.name!r}: {self.tool.entry_point}(...) failed in the sandbox: {failure_text(run)}. Check the arguments against its use cases.')
+        raise ToolError(f'Tool {self.tool.name!r}: {self.tool.entry_point}(...) failed in the sandbox: '
+                        f'{failure_text(run)}. Check the arguments against its use cases.')
 
     def _sandbox(self) -> Sandbox: return shared_sandbox() if self.sandbox is None else self.sandbox
 
     def __call__(self, *args, **kwargs):
-        return self._result(self._sandbox().run(call_code(self.tool, args, kwargs), names=('ans',), timeout=self.tool.timeout))
+        code = call_code(self.tool, args, kwargs)
+        return self._result(self._sandbox().run(code, names=('ans',), timeout=self.tool.timeout))
 
     async def acall(self, *args, **kwargs):
         "Call the function without blocking the event loop"
-        return self._result(await self._sandbox().arun(call_code(self.tool, args, kwargs), names=('ans',), timeout=self.tool.timeout))
+        code = call_code(self.tool, args, kwargs)
+        return self._result(await self._sandbox().arun(code, names=('ans',), timeout=self.tool.timeout))
 
     def __repr__(self): return f'<{self.tool.entry_point} from tool {self.tool.name!r}, run in the sandbox>'
 
@@ -276,9 +291,12 @@ def module_docstring(tool: Tool) -> str:
     "The docstring of a tool's module: description, provenance, use cases"
     lines = [f'{tool.name} (version {tool.version}): {tool.description}', '',
              f'Call `{tool.entry_point}`. {made_by(tool)}.',
-             f'The full record (tests, provenance, transcript) is {tool.name}.json beside this file. latm writes both files: change a tool by adding a new version.',
+             f'The full record (tests, provenance, transcript) is {tool.name}.json beside this file. '
+             'latm writes both files: change a tool by adding a new version.',
              '', 'Use cases:']
-    for u in tool.use_cases: lines += ['', f'Question: {u.question}', f'Answer: {u.answer}', 'Solution:', textwrap.indent(u.solution.strip(), '    ')]
+    for u in tool.use_cases:
+        lines += ['', f'Question: {u.question}', f'Answer: {u.answer}', 'Solution:',
+                  textwrap.indent(u.solution.strip(), '    ')]
     return '\n'.join(lines) + '\n'
 
 def docstring_literal(text: str) -> str:
@@ -333,7 +351,8 @@ def suggested_name(name) -> str:
 def check_name(name: str, what: str = 'name'):
     "Raise `ToolError` unless `name` can name a tool's module or function: an identifier, written as Python reads it"
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
-        raise ToolError(f'A tool {what} must be a Python identifier, got {name!r}: the library keeps a tool as NAME.py. '
+        raise ToolError(f'A tool {what} must be a Python identifier, got {name!r}: '
+                        'the library keeps a tool as NAME.py. '
                         f'Rename it, e.g. {suggested_name(name)!r}.')
     if (read := unicodedata.normalize('NFKC', name)) != name:
         raise ToolError(f'A tool {what} must be written as Python reads it, got {name!r}, read as {read!r} '
@@ -376,8 +395,8 @@ def checked_name(name: str) -> str:
     "`name` if it can name a tool, else a `LatmError` that suggests one that can"
     try: check_name(name)
     except ToolError:
-        raise LatmError(f'{name!r} cannot name a tool: the library keeps a tool as NAME.py, so its name must be a Python identifier '
-                        f'that is not a keyword, such as {suggested_name(name)!r}.') from None
+        raise LatmError(f'{name!r} cannot name a tool: the library keeps a tool as NAME.py, so its name must be '
+                        f'a Python identifier that is not a keyword, such as {suggested_name(name)!r}.') from None
     return name
 
 # %% ../nbs/03_library.ipynb #9058845b
@@ -390,9 +409,12 @@ def locked(self: ToolLibrary):
     except FileNotFoundError: kind = None
     if kind: raise UnsafeFile(f'{self.path / ".lock"} is {kind}: latm locks only a regular file. Remove it.')
     try: self._lock.acquire()
-    except Timeout: raise LibraryError(f'Another process has held the lock on {self.path} for {self.lock_timeout} s. Wait for it to finish, or pass a longer lock_timeout.') from None
+    except Timeout:
+        raise LibraryError(f'Another process has held the lock on {self.path} for {self.lock_timeout} s. '
+                           'Wait for it to finish, or pass a longer lock_timeout.') from None
     try:
-        if not (self.path / '.gitignore').exists(): write_atomic(self.path / '.gitignore', b'.lock\n.*.tmp\n.dispatch/\n')
+        if not (self.path / '.gitignore').exists():
+            write_atomic(self.path / '.gitignore', b'.lock\n.*.tmp\n.dispatch/\n')
         yield
     finally: self._lock.release()
 
@@ -421,20 +443,25 @@ def _read(self: ToolLibrary, record: Path, name: str) -> tuple:
                       f'move it out of {self.path}: the library folder holds only tools. Adding {name!r} keeps it in '
                       f'{self.path / ".versions" / name}.')
     except OSError as e:
-        return None, (f'{record} cannot be read ({type(e).__name__}: {e}), so tool {name!r} is skipped. Give latm read access to it, or move it '
-                      f'out of {self.path}: the library folder holds only tools. Adding a tool called {name!r} keeps it in {self.path / ".versions" / name}.')
+        return None, (f'{record} cannot be read ({type(e).__name__}: {e}), so tool {name!r} is skipped. '
+                      f'Give latm read access to it, or move it out of {self.path}: '
+                      'the library folder holds only tools. '
+                      f'Adding a tool called {name!r} keeps it in {self.path / ".versions" / name}.')
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, ToolError) as e:
-        return None, (f'{record} is damaged ({type(e).__name__}: {str(e)[:200]}), so tool {name!r} is skipped. Restore the file (from git, or from '
-                      f'{self.path / ".versions" / name}), or remove the tool with {fix("remove", name)} and make it again.')
+        return None, (f'{record} is damaged ({type(e).__name__}: {str(e)[:200]}), so tool {name!r} is skipped. '
+                      f'Restore the file (from git, or from {self.path / ".versions" / name}), '
+                      f'or remove the tool with {fix("remove", name)} and make it again.')
     if data.get('content_hash') != tool.content_hash:
-        return None, (f'{record} was changed after latm wrote it (its content hash does not match), so tool {name!r} is skipped: unverified code '
-                      f'is not used. Restore the file from git, or add the changed tool as a new version with {fix("add")}.')
+        return None, (f'{record} was changed after latm wrote it (its content hash does not match), '
+                      f'so tool {name!r} is skipped: unverified code is not used. '
+                      f'Restore the file from git, or add the changed tool as a new version with {fix("add")}.')
     module = record.with_suffix('.py')
     try: module_hash = _sha256(read_regular(module))
     except OSError: module_hash = None
     if module_hash != data.get('module_sha256'):
-        return tool, (f'{module} is missing, unreadable or differs from what latm wrote for version {tool.version} of {name!r} (edited by hand, or a write '
-                      f'was interrupted); latm uses the verified record {record.name}. Add the tool again to rewrite {module.name}, '
+        return tool, (f'{module} is missing, unreadable or differs from what latm wrote for version {tool.version} '
+                      f'of {name!r} (edited by hand, or a write was interrupted); '
+                      f'latm uses the verified record {record.name}. Add the tool again to rewrite {module.name}, '
                       f'or add an edited tool as a new version with {fix("add")}.')
     return tool, None
 
@@ -450,8 +477,9 @@ def _scan(self: ToolLibrary) -> tuple:
         if problem: problems.append(problem)
     for module in sorted(self.path.glob('*.py')):
         if not module.with_suffix('.json').exists():
-            problems.append(f'{module} has no record {module.stem}.json beside it, so it is not a tool (a write was interrupted, or the file '
-                            f'was copied without its record). Add the tool again with {fix("add")}, or delete {module.name}.')
+            problems.append(f'{module} has no record {module.stem}.json beside it, so it is not a tool '
+                            f'(a write was interrupted, or the file was copied without its record). '
+                            f'Add the tool again with {fix("add")}, or delete {module.name}.')
     return tools, problems
 
 # %% ../nbs/03_library.ipynb #c7918254
@@ -466,7 +494,7 @@ def tools(self: ToolLibrary) -> dict:
 # %% ../nbs/03_library.ipynb #d1224f2e
 @patch
 def _settled(self: ToolLibrary, read) -> tuple:
-    "`read()`'s (found, problems), read again under the lock if it found problems: a writer may have been between its two files"
+    "`read()`'s (found, problems), read again under the lock if it found problems"
     found, problems = read()
     if problems:
         with contextlib.suppress(OSError), self.locked(): found, problems = read()
@@ -484,7 +512,8 @@ def _warn(self: ToolLibrary, problems: list):
 @patch
 def _current(self: ToolLibrary, name: str) -> Tool | None:
     "The current version of tool `name`, read from its own record only (None if it has none that can be used)"
-    if not (isinstance(name, str) and self.path.is_dir() and f'{name}.json' in os.listdir(self.path)): return None  # listed, so case-insensitive disks match exactly
+    # listed, so that case-insensitive disks match exactly
+    if not (isinstance(name, str) and self.path.is_dir() and f'{name}.json' in os.listdir(self.path)): return None
     record = self.path / f'{name}.json'
     tool, problem = self._settled(lambda: self._read(record, name))
     if problem:
@@ -558,7 +587,8 @@ def match_score(query: str, tool: Tool) -> float:
 def tools_frame(tools) -> pd.DataFrame:
     "One row per tool: name, description, entry point, version, maker model, cost, created"
     return pd.DataFrame([dict(name=t.name, description=t.description, entry_point=t.entry_point, version=t.version,
-                              maker_model=t.provenance.maker_model, cost=t.provenance.cost, created=t.provenance.created) for t in tools],
+                              maker_model=t.provenance.maker_model, cost=t.provenance.cost,
+                              created=t.provenance.created) for t in tools],
                         columns=LIST_COLUMNS)
 
 # %% ../nbs/03_library.ipynb #31a81706
@@ -580,7 +610,8 @@ def search(self: ToolLibrary,
 
 # %% ../nbs/03_library.ipynb #39c10c2f
 @patch
-def _repr_html_(self: ToolLibrary) -> str: return f'<b>latm tool library</b> <code>{html.escape(str(self.path))}</code>' + self.list()._repr_html_()
+def _repr_html_(self: ToolLibrary) -> str:
+    return f'<b>latm tool library</b> <code>{html.escape(str(self.path))}</code>' + self.list()._repr_html_()
 
 # %% ../nbs/03_library.ipynb #a565c60b
 @patch
@@ -589,8 +620,10 @@ def check_regression(self: ToolLibrary, current: Tool, new: Tool):
     if not current.tests.strip(): return
     run = self.sandbox.run(f'{new.source.strip()}\n\n{current.tests}', names=())
     if not run.ok:
-        raise RegressionError(f'The new {new.name!r} fails the tests of version {current.version} that it would replace ({failure_text(run)}), '
-                              f'so version {current.version} stays. Fix the tool, give it another name, or add it with {fix("force")} to replace it anyway.', new)
+        raise RegressionError(f'The new {new.name!r} fails the tests of version {current.version} that it would '
+                              f'replace ({failure_text(run)}), so version {current.version} stays. '
+                              'Fix the tool, give it another name, '
+                              f'or add it with {fix("force")} to replace it anyway.', new)
 
 # %% ../nbs/03_library.ipynb #93c3f966
 def stated_version(record: Path) -> int:
@@ -611,7 +644,7 @@ def _sweep(self: ToolLibrary):
 # %% ../nbs/03_library.ipynb #e39fdfc4
 @patch
 def _keep_unverified(self: ToolLibrary, name: str, current: Tool | None, problem: str | None, version: int):
-    "Move tool `name`'s files that latm cannot vouch for to `.versions/NAME/unverified-TIME.*`, warning that `version` replaces them"
+    "Move tool `name`'s files that latm cannot vouch for to `.versions/NAME/unverified-TIME.*`, with a warning"
     record, module = self.path / f'{name}.json', self.path / f'{name}.py'
     unverified = [f for f in (record, module) if os.path.lexists(f) and (current is None or (f == module and problem))]
     if not unverified: return
@@ -619,9 +652,11 @@ def _keep_unverified(self: ToolLibrary, name: str, current: Tool | None, problem
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%fZ')
     kept = [f.replace(folder / f'unverified-{stamp}{f.suffix}') for f in unverified]
-    warnings.warn(LatmWarning(f'latm tool library: {" and ".join(f.name for f in unverified)} in {self.path} could not be used as latm wrote '
-                  f'{"them" if len(kept) > 1 else "it"} (damaged, edited by hand, or left by an interrupted write), so before writing version '
-                  f'{version} of {name!r} latm kept {" and ".join(map(str, kept))}. Compare with the new version, and delete the copies when done.'), stacklevel=3)
+    warnings.warn(LatmWarning(
+        f'latm tool library: {" and ".join(f.name for f in unverified)} in {self.path} could not be used as latm wrote '
+        f'{"them" if len(kept) > 1 else "it"} (damaged, edited by hand, or left by an interrupted write), '
+        f'so before writing version {version} of {name!r} latm kept {" and ".join(map(str, kept))}. '
+        'Compare with the new version, and delete the copies when done.'), stacklevel=3)
 
 # %% ../nbs/03_library.ipynb #e7fcfc69
 @patch
@@ -682,18 +717,25 @@ def _literal(text: str) -> str:
 def export_text(tools: list, origin: str) -> str:
     "A standalone Python module with `tools`' functions and a `TOOLS` dict by tool name"
     entries = [t.entry_point for t in tools]
-    aliases = [t for t in tools if entries.count(t.entry_point) == 1 and not t.entry_point.startswith('_') and t.entry_point != 'TOOLS']
+    aliases = [t for t in tools if entries.count(t.entry_point) == 1
+               and not t.entry_point.startswith('_') and t.entry_point != 'TOOLS']
     listing = '\n'.join(f'- {t.name} (version {t.version}): {t.entry_point} -- {t.description}' for t in tools)
-    parts = [docstring_literal(f'Tools exported from the latm tool library {origin} on {_now()[:10]}; needs only the standard library.\n\n'
-                               f'`TOOLS` maps each tool name to its function; functions with unique names are also attributes of this module.\n'
-                               f'Each tool runs in a namespace of its own, as its NAME.py in the library does.\n\n{listing}\n'),
+    parts = [docstring_literal(f'Tools exported from the latm tool library {origin} on {_now()[:10]}; '
+                               'needs only the standard library.\n\n'
+                               '`TOOLS` maps each tool name to its function; '
+                               'functions with unique names are also attributes of this module.\n'
+                               'Each tool runs in a namespace of its own, as its NAME.py in the library does.\n\n'
+                               f'{listing}\n'),
              'import types as _types\n\n'
              'def _latm_namespace(name, source):\n'
              '    "A module object holding one tool\'s code"\n'
              '    module = _types.ModuleType(name)\n'
              '    exec(compile(source, f"<latm tool {name}>", "exec"), module.__dict__)\n'
              '    return module']
-    for t in tools: parts.append(f'# {t.name}, version {t.version}: {" ".join(t.description.split())}\n_tool_{t.name} = _latm_namespace({t.name!r}, {_literal(chr(10) + t.source.strip() + chr(10))})')
+    for t in tools:
+        code = _literal(chr(10) + t.source.strip() + chr(10))
+        parts.append(f'# {t.name}, version {t.version}: {" ".join(t.description.split())}\n'
+                     f'_tool_{t.name} = _latm_namespace({t.name!r}, {code})')
     parts.append('TOOLS = {\n' + ''.join(f'    {t.name!r}: _tool_{t.name}.{t.entry_point},\n' for t in tools) + '}')
     if aliases: parts.append('\n'.join(f'{t.entry_point} = TOOLS[{t.name!r}]' for t in aliases))
     return '\n\n'.join(parts) + '\n'

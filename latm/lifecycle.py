@@ -25,7 +25,7 @@ from .sandbox import Sandbox
 from .library import (Tool, UseCase, Provenance, ToolLibrary, LibraryError, UnsafeFile, shared_sandbox, real_folder,
                           read_regular, check_name)
 from .tasks import AnswerError, Example, Task
-from .replies import NoCodeError, answer_variable, extract_code
+from .replies import answer_variable
 from .maker import ToolMaker, check_tests, error_text, merge_definitions, running_under, says_answer
 
 # %% ../nbs/05a_lifecycle.ipynb #621bc84c
@@ -106,7 +106,8 @@ def log(self: ToolLibrary, name: str, *events: dict):
 def events(self: ToolLibrary, name: str, kind: str | None = None) -> list:  # kind: only events of this kind
     "Tool `name`'s lifecycle log, oldest first ([] if it has none)"
     check_name(name)
-    try: text = read_regular(real_folder(self.path, '.lifecycle') / f'{name}.jsonl', LOG_LIMIT).decode('utf-8', 'replace')
+    log = real_folder(self.path, '.lifecycle') / f'{name}.jsonl'
+    try: text = read_regular(log, LOG_LIMIT).decode('utf-8', 'replace')
     except FileNotFoundError: return []
     except UnsafeFile as e:
         raise LibraryError(f"Tool {name!r}'s lifecycle log cannot be used ({e}). Keep its last lines only, or move it "
@@ -259,10 +260,12 @@ def edit(self: ToolLibrary, name: str,
     result = check_tool(tool, self.sandbox, source=source)
     if not result.ok and not force:
         kept = self._keep_edit(name, source)
-        raise EditRefused(f'The edit of {name!r} fails {len(result.problems)} check(s) of version {tool.version}, which '
-                          f'stays: {"; ".join(result.problems)}. The edit is kept in {kept}. Fix it and edit again, '
+        raise EditRefused(f'The edit of {name!r} fails {len(result.problems)} check(s) of version {tool.version}, '
+                          f'which stays: {"; ".join(result.problems)}. The edit is kept in {kept}. '
+                          'Fix it and edit again, '
                           f'or store it with {fix("force")}.', result, kept)
-    edited = replace(tool.provenance, edited=diff_hash(tool.source, source), fixed=[], created=_now(), **running_under())
+    edited = replace(tool.provenance, edited=diff_hash(tool.source, source), fixed=[], created=_now(),
+                     **running_under())
     return self.add(replace(tool, source=source, provenance=edited), force=force)
 
 # %% ../nbs/05a_lifecycle.ipynb #67ac2e8d
@@ -342,16 +345,12 @@ def fix_problem(tool: Tool, source: str, failures: list, sandbox: Sandbox) -> st
 @patch
 def improve_function(self: ToolMaker, tool: Tool, failures: list) -> str:
     "The maker's fix of `tool`'s function, once it passes the old checks"
-    content = IMPROVE_PROMPT.format(source=tool.source.strip(), tests=tool.tests.strip(), failures=failures_text(failures))
-    for _ in range(self.retries + 1):
-        reply = self._ask(self.maker, 'propose', content)
-        try: source = merge_definitions(tool.source, extract_code(reply))
-        except NoCodeError as e: why, content = str(e), self.prompts.no_code
-        else:
-            if (why := fix_problem(tool, source, failures, self.sandbox)) is None: return source
-            content = IMPROVE_FIX.format(error=why)
-        self._report('propose', f'failed: {why}')
-    self._fail('propose', f'the fix still fails: {why}')
+    def fixes(code: str) -> tuple:
+        source = merge_definitions(tool.source, code)
+        return source, fix_problem(tool, source, failures, self.sandbox)
+    content = IMPROVE_PROMPT.format(source=tool.source.strip(), tests=tool.tests.strip(),
+                                    failures=failures_text(failures))
+    return self._ask_until_right(self.maker, 'propose', content, fixes, IMPROVE_FIX, 'the fix still fails')
 
 # %% ../nbs/05a_lifecycle.ipynb #36053ffb
 @patch
@@ -359,18 +358,13 @@ def improve_tests(self: ToolMaker, tool: Tool, source: str, failures: list) -> s
     "The verifier's tests of the fixed function on the failing questions with a known right answer"
     examples = [Example(f.question, f.expected) for f in failures if f.expected is not None]
     if not examples: return ''
+    def covers(tests: str) -> tuple:
+        entry, why = check_tests(source, tests, examples, self.sandbox)
+        if why is None and entry != tool.entry_point: why = f'the tests must call {tool.entry_point}'
+        return tests, why
     content = IMPROVE_TESTS.format(entry=tool.entry_point)
-    for _ in range(self.retries + 1):
-        reply = self._ask(self.verifier, 'verify', content)
-        try: tests = extract_code(reply)
-        except NoCodeError as e: why, content = str(e), self.prompts.no_code
-        else:
-            entry, why = check_tests(source, tests, examples, self.sandbox)
-            if why is None and entry == tool.entry_point: return tests
-            why = why or f'the tests must call {tool.entry_point}'
-            content = IMPROVE_TESTS_FIX.format(error=why)
-        self._report('verify', f'failed: {why}')
-    self._fail('verify', f'the tests of the failing questions still fail: {why}')
+    return self._ask_until_right(self.verifier, 'verify', content, covers, IMPROVE_TESTS_FIX,
+                                 'the tests of the failing questions still fail')
 
 # %% ../nbs/05a_lifecycle.ipynb #7c9468f8
 def improve_tool(library: ToolLibrary, name: str,

@@ -258,22 +258,34 @@ def _fail(self: ToolMaker, stage: str, why: str):
     self._report('failed', why)
     raise ToolMakingError(self.task.name, stage, why, self.messages, self.attempts, self.usage, self.cost)
 
+# %% ../nbs/05_maker.ipynb #b2c5daaf
+@patch
+def _ask_until_right(self: ToolMaker, model: Model, stage: str,
+                     content: str,  # the first request
+                     check,  # code -> (result, None) when the code is right, else (anything, why it is not)
+                     fix: str,  # the prompt that sends the reason back, as {error}
+                     failed: str):  # what the final failure says before the last reason
+    "`check`'s result for the first code in `model`'s replies that it passes"
+    for _ in range(self.retries + 1):
+        reply = self._ask(model, stage, content)
+        try: code = extract_code(reply)
+        except NoCodeError as e: why, content = str(e), self.prompts.no_code
+        else:
+            result, why = check(code)
+            if why is None: return result
+            content = fix.format(error=why)
+        self._report(stage, f'failed: {why}')
+    self._fail(stage, f'{failed}: {why}')
+
 # %% ../nbs/05_maker.ipynb #c76d5e38
 @patch
 def propose(self: ToolMaker) -> str:
     "The maker's function, once its code runs without error"
+    def runs(code: str) -> tuple:
+        run = self.sandbox.run(code, names=())
+        return code, None if run.ok else error_text(run, code)
     content = self.prompts.propose.format(examples=self.prompts.examples(self.task.train))
-    for _ in range(self.retries + 1):
-        reply = self._ask(self.maker, 'propose', content)
-        try: code = extract_code(reply)
-        except NoCodeError as e: why, content = str(e), self.prompts.no_code
-        else:
-            run = self.sandbox.run(code, names=())
-            if run.ok: return code
-            why = error_text(run, code)
-            content = self.prompts.fix.format(error=why)
-        self._report('propose', f'failed: {why}')
-    self._fail('propose', f'the function still failed: {why}')
+    return self._ask_until_right(self.maker, 'propose', content, runs, self.prompts.fix, 'the function still failed')
 
 # %% ../nbs/05_maker.ipynb #654fd733
 def _counting(code: str, entry: str) -> str:
@@ -346,18 +358,14 @@ def merge_definitions(source: str, reply_code: str) -> str:
 def verify(self: ToolMaker, code: str) -> tuple:
     "(function source, tests, entry point) once the maker's unit tests verify its function"
     source = definitions_only(code)
+    def verifies(tests: str) -> tuple:
+        nonlocal source  # a reply's fix of the function stays for the next reply's tests
+        source = merge_definitions(source, tests)
+        entry, why = check_tests(source, tests, self.task.valid, self.sandbox)
+        return (source, tests, entry), why
     content = self.prompts.test.format(examples=self.prompts.examples(self.task.valid))
-    for _ in range(self.retries + 1):
-        reply = self._ask(self.verifier, 'verify', content)
-        try: tests = extract_code(reply)
-        except NoCodeError as e: why, content = str(e), self.prompts.no_code
-        else:
-            source = merge_definitions(source, tests)
-            entry, why = check_tests(source, tests, self.task.valid, self.sandbox)
-            if why is None: return source, tests, entry
-            content = self.prompts.test_fix.format(error=why)
-        self._report('verify', f'failed: {why}')
-    self._fail('verify', f'the unit tests still fail: {why}')
+    return self._ask_until_right(self.verifier, 'verify', content, verifies, self.prompts.test_fix,
+                                 'the unit tests still fail')
 
 # %% ../nbs/05_maker.ipynb #ed87c38b
 _question_re = re.compile(r'Question:\s*(?P<q>.*?)\s*(?:\n\s*Answer:[^\n]*)?\s*Solution:\s*\Z', re.S)
@@ -436,8 +444,9 @@ def running_under() -> dict:
 @patch(as_prop=True)
 def provenance(self: ToolMaker) -> Provenance:
     "How this run made its tool so far: models, prompts, attempts, transcript, cost, and what it ran under"
-    return Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url, prompt_version=self.prompts.fingerprint,
-                      attempts=sum(self.attempts.values()), transcript=list(self.messages), usage=asdict(self.usage),
+    return Provenance(maker_model=self.maker.model, endpoint=self.maker.base_url,
+                      prompt_version=self.prompts.fingerprint, attempts=sum(self.attempts.values()),
+                      transcript=list(self.messages), usage=asdict(self.usage),
                       cost=self.cost, task=self.task.name, **running_under())
 
 # %% ../nbs/05_maker.ipynb #c6de857b
@@ -449,7 +458,8 @@ def _tool(self: ToolMaker, source: str, entry: str, use_cases: list, tests: str,
     tool = Tool(name=self.name, description=f'{entry} -- for questions like: {first[:100]}', source=source,
                 entry_point=entry, use_cases=use_cases, tests=tests, provenance=self.provenance,
                 timeout=call_timeout(slowest, max(TIMEOUT_CAP, self.sandbox.timeout)))
-    return replace(tool, parameters=tool_schema(tool), summary=tool_description(tool))  # for callers that never saw the task
+    # the schema and summary are for callers that never saw the task
+    return replace(tool, parameters=tool_schema(tool), summary=tool_description(tool))
 
 # %% ../nbs/05_maker.ipynb #a191a3c3
 @patch

@@ -70,5 +70,6 @@ def final_answer(reply: str,
     text = (reply or '')[start:end]
     ends = [m.end() for m in _answer_is.finditer(text)] + [m.end() for m in _answer_line.finditer(text)]
     after = max(ends, default=None)
-    line = text[after:].strip().split('\n')[0] if after is not None else (text.strip().splitlines() or [''])[-(unmarked == 'last')]
+    if after is not None: line = text[after:].strip().split('\n')[0]
+    else: line = (text.strip().splitlines() or [''])[-(unmarked == 'last')]
     return _answer_edges.sub('', line)

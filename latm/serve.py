@@ -59,7 +59,8 @@ RESULT_SCHEMA = {'type': 'object', 'properties': {'result': {'description': "the
 
 def mcp_tool(tool: Tool) -> 'types.Tool':
     "The MCP description of stored `tool`"
-    return types.Tool(name=tool.name, title=f'{tool.name} (v{tool.version})', description=tool.summary or tool_description(tool),
+    return types.Tool(name=tool.name, title=f'{tool.name} (v{tool.version})',
+                      description=tool.summary or tool_description(tool),
                       input_schema=tool.parameters or tool_schema(tool), output_schema=RESULT_SCHEMA,
                       annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False))
 
