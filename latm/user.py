@@ -6,8 +6,8 @@ Docs: https://latm-dev.github.io/latm/user.html.md"""
 
 # %% auto #0
 __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'MAX_ERROR_CHARS', 'NOT_ASKED', 'CHARS_PER_TOKEN', 'tool_prompt', 'tool_messages',
-           'head_and_tail', 'Answer', 'ToolUser', 'drive', 'adrive', 'use_tool', 'check_concurrency', 'answers_frame',
-           'run_async', 'scored', 'batch_failures', 'checked_cost', 'Budget', 'aanswer_all', 'not_asked', 'Estimate',
+           'head_and_tail', 'Answer', 'ToolUser', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async',
+           'scored', 'batch_failures', 'checked_cost', 'Budget', 'aanswer_all', 'not_asked', 'Estimate',
            'estimate_cost', 'ause_tool_many', 'use_tool_many']
 
 # %% ../nbs/06_user.ipynb #e627b239
@@ -20,7 +20,7 @@ import pandas as pd
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .models import LatmError, Model, Usage, tags, add_costs
+from .models import LatmError, Model, Usage, tags, add_costs, drive, adrive
 from .tasks import AnswerError, answers_match, normalise_answer
 from .sandbox import Sandbox, checked_timeout
 from .replies import extract_code, answer_variable, NoCodeError
@@ -154,28 +154,6 @@ def _account(self: ToolUser, answer: Answer, c):
     answer.attempts += 1
     answer.usage = answer.usage + c.usage
     answer.cost = add_costs(answer.cost, c.cost)
-
-# %% ../nbs/06_user.ipynb #fdf7d151
-def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
-          handlers: dict):  # need -> a function of what
-    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
-    send, got = steps.send, None
-    while True:
-        try: need, what = send(got)
-        except StopIteration as done: return done.value
-        try: send, got = steps.send, handlers[need](what)
-        except Exception as e: send, got = steps.throw, e
-
-# %% ../nbs/06_user.ipynb #ab126363
-async def adrive(steps,  # as for `drive`
-                 handlers: dict):  # need -> an async function of what
-    "`drive` with async handlers, awaited in turn"
-    send, got = steps.send, None
-    while True:
-        try: need, what = send(got)
-        except StopIteration as done: return done.value
-        try: send, got = steps.send, await handlers[need](what)
-        except Exception as e: send, got = steps.throw, e
 
 # %% ../nbs/06_user.ipynb #8e3e8da7
 def _vote(question: str, answers: list) -> Answer:
