@@ -10,7 +10,7 @@ __all__ = ['PAPER_SPLIT', 'DEMO_TASKS', 'PAPER_LATM_ACCURACY', 'library_at', 'em
            'dispatch_questions', 'live_result', 'answer_live', 'demo', 'demo_in', 'doctor_command']
 
 # %% ../nbs/10_cli.ipynb #f6e35363
-import argparse, json, os, re, sys, tempfile, time, warnings
+import argparse, json, os, sys, tempfile, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 
