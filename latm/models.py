@@ -378,27 +378,29 @@ class Model:
 
     def __repr__(self): return f'Model({self.role}: {self.model} at {self.base_url}, {self.family.name} rules)'
 
-    def _client_kwargs(self) -> dict:
-        "Arguments for the openai clients; a placeholder key for servers that need none"
-        key = self.api_key or (None if urlparse(self.base_url).hostname == 'api.openai.com' else 'no-key-needed')
-        if not key:
-            raise ModelError(self, 'no API key is set', f'Set OPENAI_API_KEY or LATM_{self.role.upper()}_API_KEY, '
-                                                        'or use a server that needs none via base_url.')
-        return dict(base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=self.max_retries)
-
     @cached_property
     def client(self) -> openai.OpenAI:
         "The synchronous openai client, built on first use"
         return openai.OpenAI(**self._client_kwargs())
 
-    @property
-    def aclient(self) -> openai.AsyncOpenAI:
-        "The asynchronous openai client of the running event loop, built on first use in each loop"
-        loop = asyncio.get_running_loop()
-        if loop not in self._aclients:
-            transport = openai.DefaultAioHttpClient()
-            self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs(), http_client=transport)
-        return self._aclients[loop]
+# %% ../nbs/01_models.ipynb #04dcd0a4
+@patch
+def _client_kwargs(self: Model) -> dict:
+    "Arguments for the openai clients; a placeholder key for servers that need none"
+    key = self.api_key or (None if urlparse(self.base_url).hostname == 'api.openai.com' else 'no-key-needed')
+    if not key:
+        raise ModelError(self, 'no API key is set', f'Set OPENAI_API_KEY or LATM_{self.role.upper()}_API_KEY, '
+                                                    'or use a server that needs none via base_url.')
+    return dict(base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=self.max_retries)
+
+@patch(as_prop=True)
+def aclient(self: Model) -> openai.AsyncOpenAI:
+    "The asynchronous openai client of the running event loop, built on first use in each loop"
+    loop = asyncio.get_running_loop()
+    if loop not in self._aclients:
+        transport = openai.DefaultAioHttpClient()
+        self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs(), http_client=transport)
+    return self._aclients[loop]
 
 # %% ../nbs/01_models.ipynb #md1a0b02
 @patch
