@@ -7,10 +7,12 @@ Docs: https://latm-dev.github.io/latm/console.html.md"""
 # %% auto #0
 __all__ = ['LIBRARY_HELP', 'whole_number', 'add_bench_arguments', 'add_demo_arguments', 'add_make_arguments', 'amount',
            'add_use_arguments', 'add_tools_arguments', 'add_check_arguments', 'add_improve_arguments',
-           'add_serve_arguments', 'add_command', 'parser', 'main']
+           'add_serve_arguments', 'add_command', 'parser', 'run_job', 'main']
 
 # %% ../nbs/07a_console.ipynb #1a12754b
-import argparse, functools, importlib, math, re
+import argparse, functools, importlib, math, re, sys, warnings
+
+from . import LatmError, said  # light: the package's own `__init__`
 
 # %% ../nbs/07a_console.ipynb #ccd3ef4d
 def whole_number(least: int = 1, most: int | None = None):
@@ -34,7 +36,8 @@ def add_bench_arguments(p: argparse.ArgumentParser):
                    help='the strong model that makes the tools (default: the configured maker model)')
     p.add_argument('--user', metavar='MODEL',
                    help='the cheap model that uses them (default: the configured user model)')
-    p.add_argument('--methods', help='comma-separated methods: latm, cot, direct (default: all)')
+    p.add_argument('--methods', help='comma-separated methods: latm, latm-function (the tool called as a function), '
+                                     "cot, direct (default: latm, cot, direct -- the paper's)")
     p.add_argument('--out', default='latm-bench', metavar='DIR',
                    help='results, tools, table and plot; a rerun resumes from it (default: latm-bench)')
     p.add_argument('--data', metavar='DIR',
@@ -93,6 +96,9 @@ def add_use_arguments(u: argparse.ArgumentParser):
     u.add_argument('questions', nargs='*', help='questions (quote each one)')
     u.add_argument('--file', help='a file with one question per line (- for stdin)')
     u.add_argument('--user', help='the user model (default: as configured)')
+    u.add_argument('--calls', choices=('code', 'function'), default='code',
+                   help='how the user model calls the tool: code, a line of Python it writes (default); function, '
+                        "a function call through the endpoint's function calling")
     u.add_argument('--concurrency', type=whole_number(), default=8, help='questions in flight (default 8)')
     u.add_argument('-v', '--verbose', action='store_true', help='show the call code the user model wrote')
     u.add_argument('--max-cost', type=amount('an amount of dollars', '5'), metavar='DOLLARS',
@@ -205,10 +211,25 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(job='latm.bench:bench_command')
     return p
 
+# %% ../nbs/07a_console.ipynb #8802766d
+def run_job(job, args) -> int:
+    "Run `job(args)`: its exit code, or 1 with a one-line message on a `LatmError` or a file the system refuses"
+    say = lambda message: print(f'latm {args.command}: {said(message, "terminal")}', file=sys.stderr)
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda warning, *_: say(re.sub(r'^latm[\w ]*: ', '', str(warning.args[0])))
+        try: return job(args)
+        except LatmError as e: say(e.args[0] if e.args else '')
+        except OSError as e:
+            say(f'cannot use {e.filename or "a file"} ({e.strerror}): check the path and its permissions.')
+        except KeyboardInterrupt:
+            say('interrupted; nothing half-made was stored.')
+            return 130
+    return 1
+
 # %% ../nbs/07a_console.ipynb #67185a27
 def main(argv: list | None = None) -> int:  # arguments (None: the command line)
     "Run the `latm` command"
     args = parser().parse_args(argv)
     module, _, name = args.job.partition(':')
-    from latm.cli import run_job  # the jobs' modules load only now, once the arguments are known to be good
-    return run_job(getattr(importlib.import_module(module), name), args)
+    job = getattr(importlib.import_module(module), name)  # the jobs' modules load only now
+    return run_job(job, args)

@@ -6,10 +6,11 @@ Docs: https://latm-dev.github.io/latm/models.html.md"""
 
 # %% auto #0
 __all__ = ['ROLES', 'SETTINGS', 'FALLBACK_ROLE', 'PAIRINGS', 'DEFAULT_MODELS', 'DEFAULT_EFFORT', 'EFFORTS', 'OPENAI_URL',
-           'FAMILIES', 'SAMPLING', 'PRICES_CHECKED', 'PRICES', 'ledger', 'TYPICAL_CALLS', 'REASONING_TOKENS',
-           'config_file', 'configure', 'role_settings', 'Family', 'family_of', 'adapt_params', 'Price', 'price_for',
-           'Usage', 'add_costs', 'tags', 'UsageLedger', 'ResponseCache', 'Completion', 'Embeddings', 'Model',
-           'ModelError', 'ReplyCutOff', 'connect_failure', 'explain_failure', 'answer_span', 'split_thinking',
+           'FAMILIES', 'SAMPLING', 'PRICES_CHECKED', 'PRICES', 'ledger', 'FUNCTION_CALLING_FIX', 'TYPICAL_CALLS',
+           'REASONING_TOKENS', 'config_file', 'configure', 'role_settings', 'Family', 'family_of', 'adapt_params',
+           'Price', 'price_for', 'Usage', 'add_costs', 'tags', 'UsageLedger', 'ResponseCache', 'ToolCall', 'Completion',
+           'Embeddings', 'Model', 'ModelError', 'ReplyCutOff', 'NoFunctionCalling', 'connect_failure',
+           'no_function_calling', 'explain_failure', 'answer_span', 'split_thinking', 'drive', 'adrive',
            'cost_per_1000', 'rules', 'check_role', 'doctor']
 
 # %% ../nbs/01_models.ipynb #f6b05c1a
@@ -28,14 +29,17 @@ from . import LatmError
 
 # %% ../nbs/01_models.ipynb #10f01987
 ROLES = ('maker', 'verifier', 'user', 'dispatcher', 'embedder')
-SETTINGS = ('model', 'base_url', 'api_key', 'timeout', 'max_retries', 'cache', 'family', 'reasoning_effort', 'max_tokens', 'pairing')
+SETTINGS = ('model', 'base_url', 'api_key', 'timeout', 'max_retries', 'cache', 'family', 'reasoning_effort',
+            'max_tokens', 'pairing')
 FALLBACK_ROLE = {'verifier': 'maker', 'dispatcher': 'user'}
 PAIRINGS = {  # the models each role uses unless one is set; `pairing = "paper"` picks the LATM paper's
-    'current': {'maker': 'gpt-5.4', 'verifier': 'gpt-5.4', 'user': 'gpt-5.4-mini', 'dispatcher': 'gpt-5.4-mini', 'embedder': 'text-embedding-3-small'},
-    'paper': {'maker': 'gpt-4', 'verifier': 'gpt-4', 'user': 'gpt-3.5-turbo', 'dispatcher': 'gpt-3.5-turbo', 'embedder': 'text-embedding-ada-002'},
+    'current': {'maker': 'gpt-5.4', 'verifier': 'gpt-5.4', 'user': 'gpt-5.4-mini', 'dispatcher': 'gpt-5.4-mini',
+                'embedder': 'text-embedding-3-small'},
+    'paper': {'maker': 'gpt-4', 'verifier': 'gpt-4', 'user': 'gpt-3.5-turbo', 'dispatcher': 'gpt-3.5-turbo',
+              'embedder': 'text-embedding-ada-002'},
 }
 DEFAULT_MODELS = PAIRINGS['current']
-DEFAULT_EFFORT = {'maker': 'medium', 'verifier': 'medium', 'user': 'low', 'dispatcher': 'low'}  # for models that take `reasoning_effort`
+DEFAULT_EFFORT = {'maker': 'medium', 'verifier': 'medium', 'user': 'low', 'dispatcher': 'low'}  # where it is taken
 EFFORTS = ('none', 'minimal', 'low', 'medium', 'high', 'xhigh')
 OPENAI_URL = 'https://api.openai.com/v1'
 _overrides: dict = {}
@@ -50,14 +54,18 @@ def _file_settings() -> dict:
     path = config_file()
     if not path.exists(): return {}
     try: return tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e: raise LatmError(f'The latm config file {path} is not valid TOML ({e}). Fix it, or point LATM_CONFIG elsewhere.') from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise LatmError(f'The latm config file {path} is not valid TOML ({e}). '
+                        'Fix it, or point LATM_CONFIG elsewhere.') from e
 
 # %% ../nbs/01_models.ipynb #e46ebda3
 def configure(role: str = 'default',  # a role in `ROLES`, or 'default' for all of them
               **settings):  # any of `SETTINGS`; None removes a setting
     "Set model settings for `role` in this process, ahead of the environment and the config file"
-    if role != 'default' and role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)} or "default".')
-    if bad := set(settings) - set(SETTINGS): raise LatmError(f'Unknown setting(s) {sorted(bad)}: use any of {", ".join(SETTINGS)}.')
+    if role != 'default' and role not in ROLES:
+        raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)} or "default".')
+    if bad := set(settings) - set(SETTINGS):
+        raise LatmError(f'Unknown setting(s) {sorted(bad)}: use any of {", ".join(SETTINGS)}.')
     for k, v in settings.items():
         if v is not None: _checked(role, k, v)  # a value that cannot work is refused now, not at the first call
     current = _overrides.setdefault(role, {})
@@ -93,7 +101,8 @@ def _cache_folder(role: str, value) -> str | None:
 # %% ../nbs/01_models.ipynb #a9442c7d
 def _one_of(role: str, name: str, value, allowed) -> str:
     "`value` if it is one of `allowed`, or a `LatmError` that lists them"
-    if value not in allowed: raise LatmError(f"The {role} role's {name} is {value!r}: give one of {', '.join(allowed)}.")
+    if value not in allowed:
+        raise LatmError(f"The {role} role's {name} is {value!r}: give one of {', '.join(allowed)}.")
     return value
 
 # %% ../nbs/01_models.ipynb #e9b8cd14
@@ -113,13 +122,15 @@ def role_settings(role: str, **given) -> dict:
     "The settings `role` uses now, after every source has had its say: `given` ones (those not None) first"
     if role not in ROLES: raise LatmError(f'Unknown role {role!r}: use one of {", ".join(ROLES)}.')
     file, chain = _file_settings(), [r for r in (role, FALLBACK_ROLE.get(role), 'default') if r]
-    s = {k: given[k] if given.get(k) is not None else next((v for r in chain if (v := _lookup(r, k, file)) is not None), None) for k in SETTINGS}
+    first = lambda k: next((v for r in chain if (v := _lookup(r, k, file)) is not None), None)
+    s = {k: given[k] if given.get(k) is not None else first(k) for k in SETTINGS}
     s['pairing'] = _checked(role, 'pairing', s['pairing'] or 'current')
     s['model'] = s['model'] or PAIRINGS[s['pairing']][role]
     s['base_url'] = (s['base_url'] or os.environ.get('OPENAI_BASE_URL') or OPENAI_URL).rstrip('/')
     s['api_key'] = s['api_key'] or os.environ.get('OPENAI_API_KEY')
     s['reasoning_effort'] = s['reasoning_effort'] or DEFAULT_EFFORT.get(role)
-    for key, default in (('timeout', 120), ('max_retries', 2), ('cache', None)): s[key] = _checked(role, key, default if s[key] is None else s[key])
+    for key, default in (('timeout', 120), ('max_retries', 2), ('cache', None)):
+        s[key] = _checked(role, key, default if s[key] is None else s[key])
     for key in ('family', 'reasoning_effort', 'max_tokens'): s[key] = s[key] and _checked(role, key, s[key])
     return s
 
@@ -133,9 +144,10 @@ class Family:
     reasoning_effort: bool  # takes `reasoning_effort`
 
 # %% ../nbs/01_models.ipynb #a4fc9e9d
-FAMILIES = {f.name: f for f in (Family('openai-reasoning', False, 'max_completion_tokens', True),  # gpt-5*, o1, o3, o4-mini
-                                 Family('chat', True, 'max_tokens', False),  # gpt-4o, gpt-4.1, gpt-3.5, most open models
-                                 Family('reasoning', True, 'max_tokens', True))}  # open reasoning models served with `reasoning_effort`, e.g. gpt-oss
+FAMILIES = {f.name: f for f in (
+    Family('openai-reasoning', False, 'max_completion_tokens', True),  # gpt-5*, o1, o3, o4-mini
+    Family('chat', True, 'max_tokens', False),  # gpt-4o, gpt-4.1, gpt-3.5, most open models
+    Family('reasoning', True, 'max_tokens', True))}  # open reasoning models served with `reasoning_effort`: gpt-oss
 SAMPLING = ('temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs', 'logit_bias')
 _openai_reasoning = re.compile(r'(?:^|/)(?:o\d|gpt-5)(?!.*-chat)', re.I)  # `gpt-5-chat-latest` is a chat model
 
@@ -171,7 +183,8 @@ PRICES = {
     'gpt-4o': Price(2.5, 10.0, 1.25), 'gpt-4o-mini': Price(0.15, 0.6, 0.075),
     'o3': Price(2.0, 8.0, 0.5), 'o3-mini': Price(1.1, 4.4, 0.55), 'o4-mini': Price(1.1, 4.4, 0.275),
     'gpt-4-turbo': Price(10.0, 30.0), 'gpt-4': Price(30.0, 60.0), 'gpt-3.5-turbo': Price(0.5, 1.5),
-    'text-embedding-3-small': Price(0.02, 0.0), 'text-embedding-3-large': Price(0.13, 0.0), 'text-embedding-ada-002': Price(0.1, 0.0),
+    'text-embedding-3-small': Price(0.02, 0.0), 'text-embedding-3-large': Price(0.13, 0.0),
+    'text-embedding-ada-002': Price(0.1, 0.0),
 }
 
 def price_for(model: str) -> Price | None:
@@ -194,15 +207,16 @@ class Usage:
         "Read the usage object of an openai response (None: nothing reported)"
         if u is None: return cls()
         prompt, completion = getattr(u, 'prompt_tokens_details', None), getattr(u, 'completion_tokens_details', None)
-        return cls(u.prompt_tokens or 0, getattr(u, 'completion_tokens', 0) or 0, getattr(prompt, 'cached_tokens', 0) or 0,
-                   getattr(completion, 'reasoning_tokens', 0) or 0)
+        return cls(u.prompt_tokens or 0, getattr(u, 'completion_tokens', 0) or 0,
+                   getattr(prompt, 'cached_tokens', 0) or 0, getattr(completion, 'reasoning_tokens', 0) or 0)
 
     def cost(self, model: str) -> float | None:
         "Dollars these tokens cost on `model`, reasoning tokens priced as output (None when its price is unknown)"
         p = price_for(model)
         if p is None: return None
         cached = p.input if p.cached_input is None else p.cached_input
-        return ((self.prompt_tokens - self.cached_tokens) * p.input + self.cached_tokens * cached + self.completion_tokens * p.output) / 1e6
+        fresh = self.prompt_tokens - self.cached_tokens
+        return (fresh * p.input + self.cached_tokens * cached + self.completion_tokens * p.output) / 1e6
 
     def __add__(self, o): return Usage(*(a + b for a, b in zip(asdict(self).values(), asdict(o).values())))
 
@@ -223,8 +237,8 @@ def tags(**kw):
 # %% ../nbs/01_models.ipynb #fc58f3ad
 class UsageLedger:
     "Every model call latm made: tokens, latency and dollars, tagged by role, tool and task"
-    columns = ['time', 'role', 'model', 'endpoint', 'task', 'tool', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
-               'reasoning_tokens', 'cost', 'latency', 'cache_hit', 'error']
+    columns = ['time', 'role', 'model', 'endpoint', 'task', 'tool', 'prompt_tokens', 'completion_tokens',
+               'cached_tokens', 'reasoning_tokens', 'cost', 'latency', 'cache_hit', 'error']
     def __init__(self): self.rows, self.lock = [], threading.Lock()
     def __len__(self): return len(self.rows)
 
@@ -247,13 +261,14 @@ class UsageLedger:
     def totals(self, by='role') -> pd.DataFrame:
         "Calls, tokens, dollars and seconds summed by `by` (a column or list of columns)"
         df = self.frame()
-        if df.empty: return pd.DataFrame(columns=['calls', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens',
-                                                  'cost', 'latency', 'errors'])
+        if df.empty: return pd.DataFrame(columns=['calls', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
+                                                  'reasoning_tokens', 'cost', 'latency', 'errors'])
         df['errors'] = df['error'].notna()
         g = df.groupby(by, dropna=False)
-        out = g.agg(calls=('model', 'size'), prompt_tokens=('prompt_tokens', 'sum'), completion_tokens=('completion_tokens', 'sum'),
-                    cached_tokens=('cached_tokens', 'sum'), reasoning_tokens=('reasoning_tokens', 'sum'),
-                    cost=('cost', lambda c: c.sum(min_count=len(c))), latency=('latency', 'sum'), errors=('errors', 'sum'))
+        out = g.agg(calls=('model', 'size'), prompt_tokens=('prompt_tokens', 'sum'),
+                    completion_tokens=('completion_tokens', 'sum'), cached_tokens=('cached_tokens', 'sum'),
+                    reasoning_tokens=('reasoning_tokens', 'sum'), cost=('cost', lambda c: c.sum(min_count=len(c))),
+                    latency=('latency', 'sum'), errors=('errors', 'sum'))
         return out
 
     def clear(self):
@@ -277,7 +292,8 @@ class ResponseCache:
 
     def key(self, request: dict) -> str:
         "The SHA-256 of the request's canonical JSON"
-        return hashlib.sha256(json.dumps(request, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()).hexdigest()
+        canonical = json.dumps(request, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def file(self, request: dict) -> Path:
         "Where the reply to `request` is kept"
@@ -303,6 +319,13 @@ class ResponseCache:
 
 # %% ../nbs/01_models.ipynb #14028f22
 @dataclass
+class ToolCall:
+    "A function call in a model's reply: the call's id, the function's name, its arguments as the model wrote them"
+    id: str
+    name: str
+    arguments: str  # JSON text, unchecked: the model's, so possibly malformed
+
+@dataclass
 class Completion:
     "A model's reply: the text, with the usage and cost of getting it"
     text: str
@@ -313,6 +336,7 @@ class Completion:
     role: str = ''
     cache_hit: bool = False  # answered from the response cache, at no cost
     thinking: str = ''  # a reasoning model's thinking, when the server shows it; never part of `text`
+    tool_calls: list = field(default_factory=list)  # the `ToolCall`s of a reply to a request that offered tools
 
 @dataclass
 class Embeddings:
@@ -333,16 +357,19 @@ class Model:
                  api_key: str | None = None,
                  timeout: float | None = None,  # seconds per request, before the client's retries
                  max_retries: int | None = None,  # the openai client's retries (429, 5xx, timeouts)
-                 cache: ResponseCache | str | bool | None = None,  # response cache or its folder (True: .latm_cache, False: none, None: as configured, usually off)
+                 cache: ResponseCache | str | bool | None = None,  # response cache or its folder (True: .latm_cache,
+                                                                   # False: none, None: as configured, usually off)
                  ledger: UsageLedger | None = None,  # where calls are recorded (None: `latm.models.ledger`)
                  family: str | None = None,  # a name in `FAMILIES` (None: as configured, else told by the model name)
-                 reasoning_effort: str | None = None,  # one of `EFFORTS`, sent where the family takes it (None: as configured)
-                 max_tokens: int | None = None,  # the cap on a reply's tokens (None: as configured, usually the server's)
+                 reasoning_effort: str | None = None,  # one of `EFFORTS`, sent where the family takes it
+                                                       # (None: as configured)
+                 max_tokens: int | None = None,  # the cap on a reply's tokens (None: as configured, else the server's)
                  **params):  # request parameters for every call, e.g. temperature=0
-        s = role_settings(role, model=model, base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries,
-                          cache=None if isinstance(cache, ResponseCache) else cache, family=family,
-                          reasoning_effort=reasoning_effort, max_tokens=max_tokens)
-        self.role, self.model, self.base_url, self.timeout, self.max_retries = role, s['model'], s['base_url'].rstrip('/'), s['timeout'], s['max_retries']
+        s = role_settings(role, model=model, base_url=base_url, api_key=api_key, timeout=timeout,
+                          max_retries=max_retries, cache=None if isinstance(cache, ResponseCache) else cache,
+                          family=family, reasoning_effort=reasoning_effort, max_tokens=max_tokens)
+        self.role, self.model, self.base_url = role, s['model'], s['base_url'].rstrip('/')
+        self.timeout, self.max_retries = s['timeout'], s['max_retries']
         self.api_key, self.family = s['api_key'], family_of(s['model'], s['family'])
         self.reasoning_effort, self.max_tokens = s['reasoning_effort'], s['max_tokens']
         self.cache = cache if isinstance(cache, ResponseCache) else s['cache'] and ResponseCache(s['cache'])
@@ -351,23 +378,29 @@ class Model:
 
     def __repr__(self): return f'Model({self.role}: {self.model} at {self.base_url}, {self.family.name} rules)'
 
-    def _client_kwargs(self) -> dict:
-        "Arguments for the openai clients; a placeholder key for servers that need none"
-        key = self.api_key or (None if urlparse(self.base_url).hostname == 'api.openai.com' else 'no-key-needed')
-        if not key: raise ModelError(self, 'no API key is set', f'Set OPENAI_API_KEY or LATM_{self.role.upper()}_API_KEY, or use a server that needs none via base_url.')
-        return dict(base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=self.max_retries)
-
     @cached_property
     def client(self) -> openai.OpenAI:
         "The synchronous openai client, built on first use"
         return openai.OpenAI(**self._client_kwargs())
 
-    @property
-    def aclient(self) -> openai.AsyncOpenAI:
-        "The asynchronous openai client of the running event loop, built on first use in each loop"
-        loop = asyncio.get_running_loop()
-        if loop not in self._aclients: self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs(), http_client=openai.DefaultAioHttpClient())
-        return self._aclients[loop]
+# %% ../nbs/01_models.ipynb #04dcd0a4
+@patch
+def _client_kwargs(self: Model) -> dict:
+    "Arguments for the openai clients; a placeholder key for servers that need none"
+    key = self.api_key or (None if urlparse(self.base_url).hostname == 'api.openai.com' else 'no-key-needed')
+    if not key:
+        raise ModelError(self, 'no API key is set', f'Set OPENAI_API_KEY or LATM_{self.role.upper()}_API_KEY, '
+                                                    'or use a server that needs none via base_url.')
+    return dict(base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=self.max_retries)
+
+@patch(as_prop=True)
+def aclient(self: Model) -> openai.AsyncOpenAI:
+    "The asynchronous openai client of the running event loop, built on first use in each loop"
+    loop = asyncio.get_running_loop()
+    if loop not in self._aclients:
+        transport = openai.DefaultAioHttpClient()
+        self._aclients[loop] = openai.AsyncOpenAI(**self._client_kwargs(), http_client=transport)
+    return self._aclients[loop]
 
 # %% ../nbs/01_models.ipynb #md1a0b02
 @patch
@@ -385,16 +418,20 @@ def list_models(self: Model) -> list:
 class ModelError(LatmError):
     "A model call failed after the client's retries; says which endpoint and model, why, and what to do"
     def __init__(self, model: 'Model', why: str, todo: str, status: int | None = None):
-        self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, status
+        self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, \
+            status
         super().__init__(f'The {model.role} model {model.model!r} at {model.base_url} failed: {why}. {todo}')
 
 # %% ../nbs/01_models.ipynb #3a8f1d38
 class ReplyCutOff(ModelError):
     "A reply stopped at the token limit (`finish_reason: length`): not an answer, and not code to fix"
 
+class NoFunctionCalling(ModelError):
+    "The endpoint refused a request that offers tools: it has no function calling, or it is switched off"
+
 # %% ../nbs/01_models.ipynb #56bdcb53
 def connect_failure(e: BaseException) -> OSError | None:
-    "The system's reason the server could not be reached (refused, unknown host), if aiohttp's error for that is in `e`'s chain"
+    "The system's reason the server could not be reached (refused, unknown host), if aiohttp's error is in `e`'s chain"
     seen = []  # a chain can loop back on itself
     while e is not None and e not in seen:
         if isinstance(e, aiohttp.ClientConnectorError): return e.os_error
@@ -407,42 +444,75 @@ def _refused_fix(model: 'Model', param: str) -> str:
     "The setting that stops `model` sending `param`, which its endpoint refused"
     env, rules = f'LATM_{model.role.upper()}', f'latm applies {model.family.name} rules to {model.model!r}'
     if param in SAMPLING or param == 'max_tokens':
-        return f'{rules}; if it is an OpenAI reasoning model, say so with {env}_FAMILY=openai-reasoning (or `family=` on the Model).'
+        return (f'{rules}; if it is an OpenAI reasoning model, say so with {env}_FAMILY=openai-reasoning '
+                '(or `family=` on the Model).')
     if param == 'reasoning_effort':
-        return f'Set {env}_REASONING_EFFORT to a level this model takes (now {model.reasoning_effort!r}), or {env}_FAMILY=chat if it takes none.'
-    if param == 'max_completion_tokens': return f'{rules}; if it takes max_tokens instead, say so with {env}_FAMILY=chat.'
+        return (f'Set {env}_REASONING_EFFORT to a level this model takes (now {model.reasoning_effort!r}), '
+                f'or {env}_FAMILY=chat if it takes none.')
+    if param == 'max_completion_tokens':
+        return f'{rules}; if it takes max_tokens instead, say so with {env}_FAMILY=chat.'
     return f"Remove {param!r} from the request parameters given to the {model.role} model."
 
+# %% ../nbs/01_models.ipynb #541b7006
+_NO_FUNCTION_CALLING = re.compile(r'tools param requires --jinja|does not support tools|tool choice requires '
+                                  r'--enable-auto-tool-choice|unsupported param: tool', re.I)
+FUNCTION_CALLING_FIX = ("Use the tool with calls='code' (latm use --calls code), where the model writes the call as "
+                        "Python and needs no function calling; or serve the model with function calling on: "
+                        "llama.cpp's llama-server with --jinja, vLLM with --enable-auto-tool-choice --tool-call-parser "
+                        "NAME, Ollama with a model whose template takes tools.")
+
+def no_function_calling(model: 'Model', e: Exception, detail: str) -> NoFunctionCalling | None:
+    "The error for an endpoint that refused `tools`, if `e` is that refusal"
+    if isinstance(e, openai.APIStatusError) and _NO_FUNCTION_CALLING.search(detail or ''):
+        return NoFunctionCalling(model, f'the endpoint does not support function calling ({e.status_code}): {detail}',
+                                 FUNCTION_CALLING_FIX, e.status_code)
+
 # %% ../nbs/01_models.ipynb #cafc0625
+def _status_failure(model: 'Model', e: openai.APIStatusError, detail: str) -> ModelError:
+    "A `ModelError` for an HTTP error status that survived the client's retries"
+    env, status = f'LATM_{model.role.upper()}', e.status_code
+    retried = f'after {model.max_retries} retries' if model.max_retries else 'with retries off'
+    if isinstance(e, openai.AuthenticationError):
+        return ModelError(model, 'the API key was refused (401)',
+                          f'Set a valid key in {env}_API_KEY or OPENAI_API_KEY.', 401)
+    if isinstance(e, openai.PermissionDeniedError):
+        return ModelError(model, f'permission denied (403): {detail}', 'Check that this key may use this model.', 403)
+    if isinstance(e, openai.NotFoundError):
+        return ModelError(model, f'the model or the URL is unknown (404): {detail}',
+                          f'Check the model name ({env}_MODEL; `Model.list_models()` lists what the server has) '
+                          f'and the base URL ({env}_BASE_URL).', 404)
+    if isinstance(e, openai.RateLimitError):
+        return ModelError(model, f'rate limited (429) {retried}: {detail}',
+                          'Lower the concurrency, raise max_retries, or check your quota.', 429)
+    if status >= 500:
+        return ModelError(model, f'server error {status} {retried}: {detail}',
+                          'The server is failing; try again later or raise max_retries.', status)
+    if isinstance(e, openai.BadRequestError) and (param := getattr(e, 'param', None)):
+        return ModelError(model, f'the endpoint refused the parameter {param!r} (400): {detail}',
+                          _refused_fix(model, param), 400)
+    return ModelError(model, f'the request was refused ({status}): {detail}',
+                      'Check the request parameters this server accepts.', status)
+
+# %% ../nbs/01_models.ipynb #155d8f09
 def explain_failure(model: 'Model', e: Exception) -> ModelError:
     "A `ModelError` for exception `e` raised by the openai client"
     env = f'LATM_{model.role.upper()}'
     retried = f'after {model.max_retries} retries' if model.max_retries else 'with retries off'
     body = getattr(e, 'body', None)
     detail = (body.get('message') if isinstance(body, dict) else None) or getattr(e, 'message', None) or str(e)
-    if isinstance(e, openai.AuthenticationError):
-        return ModelError(model, 'the API key was refused (401)', f'Set a valid key in {env}_API_KEY or OPENAI_API_KEY.', 401)
-    if isinstance(e, openai.PermissionDeniedError):
-        return ModelError(model, f'permission denied (403): {detail}', 'Check that this key may use this model.', 403)
-    if isinstance(e, openai.NotFoundError):
-        return ModelError(model, f'the model or the URL is unknown (404): {detail}',
-                          f'Check the model name ({env}_MODEL; `Model.list_models()` lists what the server has) and the base URL ({env}_BASE_URL).', 404)
-    if isinstance(e, openai.RateLimitError):
-        return ModelError(model, f'rate limited (429) {retried}: {detail}', 'Lower the concurrency, raise max_retries, or check your quota.', 429)
-    if isinstance(e, openai.APIStatusError) and e.status_code >= 500:
-        return ModelError(model, f'server error {e.status_code} {retried}: {detail}', 'The server is failing; try again later or raise max_retries.', e.status_code)
-    if isinstance(e, openai.BadRequestError) and (param := getattr(e, 'param', None)):
-        return ModelError(model, f'the endpoint refused the parameter {param!r} (400): {detail}', _refused_fix(model, param), 400)
-    if isinstance(e, openai.APIStatusError):
-        return ModelError(model, f'the request was refused ({e.status_code}): {detail}', 'Check the request parameters this server accepts.', e.status_code)
+    if refused := no_function_calling(model, e, detail): return refused
+    if isinstance(e, openai.APIStatusError): return _status_failure(model, e, detail)
     unreachable = connect_failure(e)
     if isinstance(e, openai.APITimeoutError) and unreachable is None:
-        return ModelError(model, f'no answer within {model.timeout:g} s ({retried})', f'Raise the timeout ({env}_TIMEOUT) or check the server.')
+        return ModelError(model, f'no answer within {model.timeout:g} s ({retried})',
+                          f'Raise the timeout ({env}_TIMEOUT) or check the server.')
     if isinstance(e, openai.APIConnectionError):
         return ModelError(model, f'cannot connect ({unreachable or e.__cause__ or detail})',
-                          f'Is the server running at {model.base_url}, and are its host name and port right? Check {env}_BASE_URL.')
+                          f'Is the server running at {model.base_url}, and are its host name and port right? '
+                          f'Check {env}_BASE_URL.')
     if isinstance(e, (ValueError, openai.APIResponseValidationError)):
-        return ModelError(model, f'the server sent a malformed reply ({type(e).__name__}: {detail})', 'Check that the base URL points to an OpenAI-compatible API.')
+        return ModelError(model, f'the server sent a malformed reply ({type(e).__name__}: {detail})',
+                          'Check that the base URL points to an OpenAI-compatible API.')
     return ModelError(model, f'{type(e).__name__}: {detail}', 'See the cause above.')
 
 # %% ../nbs/01_models.ipynb #149ee900
@@ -465,7 +535,8 @@ class _Reply:
     content: list = field(default_factory=list)  # pieces of the message text
     reasoning: list = field(default_factory=list)  # pieces of a separate `reasoning_content`
     usage: Usage = field(default_factory=Usage)
-    finish: str | None = None  # why the model stopped: 'stop', 'length', ...
+    finish: str | None = None  # why the model stopped: 'stop', 'length', 'tool_calls', ...
+    calls: dict = field(default_factory=dict)  # position -> {'id', 'name', 'arguments'} of each tool call
 
     def add(self, r, on_text=None):
         "Take in a whole completion, or one streamed chunk (passing its text to `on_text`)"
@@ -475,15 +546,32 @@ class _Reply:
         self.finish = getattr(choice, 'finish_reason', None) or self.finish
         part = getattr(choice, 'message', None) or getattr(choice, 'delta', None)
         if piece := getattr(part, 'reasoning_content', None): self.reasoning.append(piece)
+        for position, call in enumerate(getattr(part, 'tool_calls', None) or []): self.add_call(position, call)
         if (piece := getattr(part, 'content', None)) is not None:
             self.content.append(piece)
             if on_text and piece: on_text(piece)
 
     def answer(self, r) -> tuple:
-        "(text, thinking) of the reply, or ValueError if it has no text"
-        if not self.content and self.finish != 'length': raise ValueError(f'no message text in {str(r)[:200]}')
+        "(text, thinking) of the reply, or ValueError if it has neither text nor a tool call"
+        if not self.content and not self.calls and self.finish != 'length':
+            raise ValueError(f'no message text in {str(r)[:200]}')
         thinking, text = split_thinking(''.join(self.content))
         return text, '\n'.join(filter(None, [''.join(self.reasoning), thinking]))
+
+# %% ../nbs/01_models.ipynb #f487ca8f
+@patch
+def add_call(self: _Reply, position: int, call):
+    "Take in a tool call, or a streamed piece of one, joined to the other pieces of its `index`"
+    index = call.index if getattr(call, 'index', None) is not None else position
+    got, function = self.calls.setdefault(index, {'id': '', 'name': '', 'arguments': ''}), call.function
+    got['id'] = getattr(call, 'id', None) or got['id']
+    got['name'] = getattr(function, 'name', None) or got['name']
+    got['arguments'] += getattr(function, 'arguments', None) or ''
+
+@patch
+def tool_calls(self: _Reply) -> list:
+    "The reply's `ToolCall`s, in order"
+    return [ToolCall(**c) for _, c in sorted(self.calls.items())]
 
 # %% ../nbs/01_models.ipynb #b09e89b7
 def _stream_request(request: dict) -> dict:
@@ -494,8 +582,10 @@ def _stream_request(request: dict) -> dict:
 def _request(self: Model, messages: list, params: dict) -> dict:
     asked = {'max_tokens': self.max_tokens, 'reasoning_effort': self.reasoning_effort, **self.params, **params}
     if (n := asked.pop('n', 1)) != 1:
-        raise LatmError(f'Model.chat returns one reply, so it sends no n (got n={n}): call it once per sample, as `ToolUser(samples=...)` does.')
-    return {'model': self.model, 'messages': list(messages), **adapt_params(self.family, {k: v for k, v in asked.items() if v is not None})}
+        raise LatmError(f'Model.chat returns one reply, so it sends no n (got n={n}): call it once per sample, '
+                        'as `ToolUser(samples=...)` does.')
+    given = {k: v for k, v in asked.items() if v is not None}
+    return {'model': self.model, 'messages': list(messages), **adapt_params(self.family, given)}
 
 # %% ../nbs/01_models.ipynb #86316685
 @patch
@@ -504,17 +594,22 @@ def _from_cache(self: Model, request: dict, on_text) -> Completion | None:
     if hit is None: return None
     if on_text: on_text(hit['text'])
     self.ledger.record(self.role, self.model, self.base_url, cache_hit=True)
-    return Completion(hit['text'], Usage(**hit['usage']), 0.0, 0.0, self.model, self.role, cache_hit=True)
+    calls = [ToolCall(**c) for c in hit.get('tool_calls', [])]
+    return Completion(hit['text'], Usage(**hit['usage']), 0.0, 0.0, self.model, self.role, cache_hit=True,
+                      tool_calls=calls)
 
 # %% ../nbs/01_models.ipynb #f433a6dc
 @patch
 def _cut_off(self: Model, usage: Usage) -> ReplyCutOff:
     "The error for a reply that reached the token limit"
-    env, thought = f'LATM_{self.role.upper()}', f', {usage.reasoning_tokens} of them thinking' if usage.reasoning_tokens else ''
-    raise_it = f'Raise {env}_MAX_TOKENS (now {self.max_tokens})' if self.max_tokens else f"Set {env}_MAX_TOKENS above the server's default limit"
-    lower = f', or lower {env}_REASONING_EFFORT (now {self.reasoning_effort})' if self.family.reasoning_effort and self.reasoning_effort else ''
-    return ReplyCutOff(self, f"the reply was cut off at the token limit (finish_reason 'length', {usage.completion_tokens} output tokens{thought})",
-                      f'{raise_it}{lower}.')
+    env = f'LATM_{self.role.upper()}'
+    thought = f', {usage.reasoning_tokens} of them thinking' if usage.reasoning_tokens else ''
+    raise_it = (f'Raise {env}_MAX_TOKENS (now {self.max_tokens})' if self.max_tokens
+                else f"Set {env}_MAX_TOKENS above the server's default limit")
+    thinks = self.family.reasoning_effort and self.reasoning_effort
+    lower = f', or lower {env}_REASONING_EFFORT (now {self.reasoning_effort})' if thinks else ''
+    return ReplyCutOff(self, "the reply was cut off at the token limit (finish_reason 'length', "
+                             f'{usage.completion_tokens} output tokens{thought})', f'{raise_it}{lower}.')
 
 # %% ../nbs/01_models.ipynb #9a622058
 @patch
@@ -524,10 +619,12 @@ def _done(self: Model, request: dict, got: _Reply, r, t0: float) -> Completion:
         err = self._cut_off(got.usage)
         self.ledger.record(self.role, self.model, self.base_url, got.usage, latency, error=err.why)
         raise err
-    text, thinking = got.answer(r)
-    if self.cache is not None: self.cache.put(request, {'text': text, 'usage': asdict(got.usage)})
+    (text, thinking), calls = got.answer(r), got.tool_calls()
+    if self.cache is not None:
+        self.cache.put(request, {'text': text, 'usage': asdict(got.usage), 'tool_calls': [asdict(c) for c in calls]})
     self.ledger.record(self.role, self.model, self.base_url, got.usage, latency)
-    return Completion(text, got.usage, got.usage.cost(self.model), latency, self.model, self.role, thinking=thinking)
+    return Completion(text, got.usage, got.usage.cost(self.model), latency, self.model, self.role, thinking=thinking,
+                      tool_calls=calls)
 
 # %% ../nbs/01_models.ipynb #46004976
 @patch
@@ -536,35 +633,82 @@ def _failed(self: Model, e: Exception, t0: float) -> ModelError:
     self.ledger.record(self.role, self.model, self.base_url, latency=time.perf_counter() - t0, error=err.why)
     return err
 
+# %% ../nbs/01_models.ipynb #b04fa52b
+def _advance(steps, outcome: tuple) -> tuple:
+    "(True, result) once `steps` returns, else (False, (need, what)); `outcome` is (error, value), thrown or sent in"
+    error, value = outcome
+    try: return False, (steps.send(value) if error is None else steps.throw(error))
+    except StopIteration as done: return True, done.value
+
+def _handled(handlers: dict, need: str, what) -> tuple:
+    "(error, value) of handling one need"
+    try: return None, handlers[need](what)
+    except Exception as e: return e, None
+
+# %% ../nbs/01_models.ipynb #1135d111
+def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
+          handlers: dict):  # need -> a function of what
+    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
+    done, got = _advance(steps, (None, None))
+    while not done: done, got = _advance(steps, _handled(handlers, *got))
+    return got
+
+# %% ../nbs/01_models.ipynb #087b1009
+async def _ahandled(handlers: dict, need: str, what) -> tuple:
+    "(error, value) of handling one need with a coroutine"
+    try: return None, await handlers[need](what)
+    except Exception as e: return e, None
+
+async def adrive(steps,  # as for `drive`
+                 handlers: dict):  # need -> an async function of what
+    "`drive` with async handlers, awaited in turn"
+    done, got = _advance(steps, (None, None))
+    while not done: done, got = _advance(steps, await _ahandled(handlers, *got))
+    return got
+
 # %% ../nbs/01_models.ipynb #ac95d7ee
+@patch
+def _chat_steps(self: Model, messages: list, on_text, params: dict):
+    "One chat call as steps for `drive`: needs 'create' (a request) or, streaming, 'stream' (request, reply, on_text)"
+    request = self._request(messages, params)
+    if hit := self._from_cache(request, on_text): return hit
+    t0, got = time.perf_counter(), _Reply()
+    try:
+        if on_text is None: got.add(last := (yield 'create', request))
+        else: last = yield 'stream', (_stream_request(request), got, on_text)
+        return self._done(request, got, last, t0)
+    except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
+
+# %% ../nbs/01_models.ipynb #c3120e12
+def _read_stream(chunks, got: _Reply, on_text):
+    "Take every chunk of a streamed reply into `got`; the last chunk"
+    last = None
+    for last in chunks: got.add(last, on_text)
+    return last
+
+async def _aread_stream(chunks, got: _Reply, on_text):
+    "`_read_stream` for an async stream"
+    last = None
+    async for last in chunks: got.add(last, on_text)
+    return last
+
+# %% ../nbs/01_models.ipynb #e3cd13f5
 @patch
 def chat(self: Model,
          messages: list,  # chat messages: dicts with `role` and `content`
          on_text=None,  # called with each piece of the reply as it streams in (None: no streaming)
-         **params) -> Completion:  # request parameters for this call, e.g. temperature=0
+         **params) -> Completion:  # request parameters for this call, e.g. temperature=0, tools, tool_choice
     "Send `messages` and return the reply with its usage and cost"
-    request = self._request(messages, params)
-    if hit := self._from_cache(request, on_text): return hit
-    t0, got, r = time.perf_counter(), _Reply(), None
-    try:
-        if on_text is None: got.add(r := self.client.chat.completions.create(**request))
-        else:
-            for r in self.client.chat.completions.create(**_stream_request(request)): got.add(r, on_text)
-        return self._done(request, got, r, t0)
-    except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
+    create = lambda request: self.client.chat.completions.create(**request)
+    return drive(self._chat_steps(messages, on_text, params),
+                 dict(create=create, stream=lambda what: _read_stream(create(what[0]), *what[1:])))
 
 @patch
 async def achat(self: Model, messages: list, on_text=None, **params) -> Completion:
     "Send `messages` with the async client and return the reply with its usage and cost"
-    request = self._request(messages, params)
-    if hit := self._from_cache(request, on_text): return hit
-    t0, got, r = time.perf_counter(), _Reply(), None
-    try:
-        if on_text is None: got.add(r := await self.aclient.chat.completions.create(**request))
-        else:
-            async for r in await self.aclient.chat.completions.create(**_stream_request(request)): got.add(r, on_text)
-        return self._done(request, got, r, t0)
-    except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
+    create = lambda request: self.aclient.chat.completions.create(**request)
+    async def stream(what): return await _aread_stream(await create(what[0]), *what[1:])
+    return await adrive(self._chat_steps(messages, on_text, params), dict(create=create, stream=stream))
 
 # %% ../nbs/01_models.ipynb #2c0cb90d
 def _embedding_result(self: Model, r, t0: float) -> Embeddings:
@@ -572,26 +716,31 @@ def _embedding_result(self: Model, r, t0: float) -> Embeddings:
     if not data: raise ValueError(f'no embeddings in {str(r)[:200]}')
     usage, latency = Usage(prompt_tokens=getattr(r.usage, 'prompt_tokens', 0) or 0), time.perf_counter() - t0
     self.ledger.record(self.role, self.model, self.base_url, usage, latency)
-    return Embeddings([d.embedding for d in sorted(data, key=lambda d: d.index)], usage, usage.cost(self.model), latency, self.model)
+    vectors = [d.embedding for d in sorted(data, key=lambda d: d.index)]
+    return Embeddings(vectors, usage, usage.cost(self.model), latency, self.model)
 
 @patch
 def embed(self: Model, texts: list, **params) -> Embeddings:
     "Embed `texts` (a list of strings) and return the vectors with usage and cost"
     t0 = time.perf_counter()
-    try: return _embedding_result(self, self.client.embeddings.create(model=self.model, input=list(texts), encoding_format='float', **params), t0)
+    request = dict(model=self.model, input=list(texts), encoding_format='float', **params)
+    try: return _embedding_result(self, self.client.embeddings.create(**request), t0)
     except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
 
 @patch
 async def aembed(self: Model, texts: list, **params) -> Embeddings:
     "Embed `texts` with the async client"
     t0 = time.perf_counter()
-    try: return _embedding_result(self, await self.aclient.embeddings.create(model=self.model, input=list(texts), encoding_format='float', **params), t0)
+    request = dict(model=self.model, input=list(texts), encoding_format='float', **params)
+    try: return _embedding_result(self, await self.aclient.embeddings.create(**request), t0)
     except (openai.OpenAIError, ValueError) as e: raise self._failed(e, t0) from e
 
 # %% ../nbs/01_models.ipynb #511a5b4e
 TYPICAL_CALLS = {  # role: (calls, prompt tokens, output tokens per call), per 1,000 questions
-    'maker': (3, 1500, 500), 'verifier': (2, 3000, 700), 'user': (1000, 1200, 120), 'dispatcher': (1000, 800, 10), 'embedder': (1000, 60, 0)}
-REASONING_TOKENS = {'none': 0, 'minimal': 50, 'low': 250, 'medium': 1000, 'high': 3000, 'xhigh': 6000}  # thinking per call, a guess
+    'maker': (3, 1500, 500), 'verifier': (2, 3000, 700), 'user': (1000, 1200, 120), 'dispatcher': (1000, 800, 10),
+    'embedder': (1000, 60, 0)}
+REASONING_TOKENS = {'none': 0, 'minimal': 50, 'low': 250, 'medium': 1000, 'high': 3000,
+                    'xhigh': 6000}  # thinking per call, a guess
 
 def cost_per_1000(m: Model) -> float | None:
     "Estimated dollars `m`'s role costs per 1,000 questions at `PRICES` (None: the model's price is unknown)"
@@ -631,7 +780,8 @@ def check_role(role: str) -> tuple:
         row['server'] = 'ok'
         row['model_listed'] = 'no list' if served is None else 'yes' if m.model in served else 'no'
         if row['model_listed'] == 'no':
-            return row, [f"{role}: the server at {m.base_url} does not list the model {m.model!r} (it lists {', '.join(served[:8]) or 'none'}). "
+            return row, [f"{role}: the server at {m.base_url} does not list the model {m.model!r} "
+                         f"(it lists {', '.join(served[:8]) or 'none'}). "
                          f"Set LATM_{role.upper()}_MODEL to one it has."]
         _answers(m)
         row['answers'] = 'ok'

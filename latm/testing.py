@@ -6,7 +6,8 @@ Docs: https://latm-dev.github.io/latm/testing.html.md"""
 
 # %% auto #0
 __all__ = ['PROFILES', 'Reply', 'as_reply', 'count_tokens', 'message_text', 'PrefixCache', 'hashed_embedding', 'echo_last_user',
-           'ScriptError', 'error_body', 'profile_rules', 'refusal', 'ScriptedServer']
+           'ScriptError', 'error_body', 'profile_rules', 'refusal', 'tool_refusal', 'wire_tool_calls', 'ScriptedServer',
+           'tool_call_deltas']
 
 # %% ../nbs/00_testing.ipynb #994f7b80
 import base64, contextlib, hashlib, json, re, socket, struct, threading, time
@@ -19,7 +20,7 @@ from fastcore.basics import patch
 # %% ../nbs/00_testing.ipynb #03782ea4
 @dataclass
 class Reply:
-    "One scripted answer of the test server: text, or an HTTP error, latency, a malformed body or a hang"
+    "One scripted answer of the test server: text or tool calls, or an HTTP error, latency, a malformed body or a hang"
     text: str = ''  # assistant message content (or the error message when `status` is not 200)
     status: int = 200  # HTTP status; 429 and 5xx make the openai client retry
     delay: float = 0.0  # seconds to wait before answering
@@ -28,6 +29,8 @@ class Reply:
     hang: bool = False  # never answer: in flight until the client closes the connection or the server stops
     usage: dict | None = None  # usage to report instead of the server's token estimate
     thinking: str = ''  # a reasoning model's thinking; the profile says whether and where the client sees it
+    tool_calls: list = field(default_factory=list)  # function calls: dicts of `name` and `arguments` (a dict, or
+                                                     # text sent as it is, so a test can send malformed JSON)
 
 def as_reply(r) -> Reply:
     "A `Reply` from a `Reply` or plain text"
@@ -93,16 +96,20 @@ def error_body(status: int, message: str,
 
 # %% ../nbs/00_testing.ipynb #6e2918e0
 _REASONING_NAME = re.compile(r'(?:^|/)(?:o\d|gpt-5)(?!.*-chat)', re.I)
-_SAMPLING = ('temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs', 'logit_bias')
+_SAMPLING = ('temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs',
+             'logit_bias')
 PROFILES = {
     'permissive': {},
-    'openai-chat': {'refuses': ('reasoning_effort',)},
-    'openai-reasoning': {'refuses': _SAMPLING + ('max_tokens',), 'thinking': 'hidden'},
+    'openai-chat': {'refuses': ('reasoning_effort',), 'tools': 'openai'},
+    'openai-reasoning': {'refuses': _SAMPLING + ('max_tokens',), 'thinking': 'hidden', 'tools': 'openai'},
     'think-in-content': {'thinking': 'content'},
     'reasoning-content': {'thinking': 'field'},
     'no-usage': {'usage': False},
     'no-n': {'refuses': ('n',)},
     'cut-off': {'cut_off': True},
+    'llama.cpp-no-jinja': {'tools': 'llama.cpp-no-jinja'},
+    'ollama-no-tools': {'tools': 'ollama-no-tools'},
+    'vllm-no-auto-tools': {'tools': 'vllm-no-auto-tools'},
 }
 
 def profile_rules(profile, model: str) -> dict:
@@ -111,30 +118,106 @@ def profile_rules(profile, model: str) -> dict:
     by_name = 'openai-reasoning' if _REASONING_NAME.search(model or '') else 'openai-chat'
     names = tuple(by_name if n == 'auto' else n for n in names)
     rules = {'refuses': ()}
-    for n in names: rules = {**rules, **PROFILES[n], 'refuses': rules['refuses'] + PROFILES[n].get('refuses', ())}
+    for n in names:
+        rules = {**rules, **PROFILES[n], 'refuses': rules['refuses'] + PROFILES[n].get('refuses', ())}
     return rules
 
 def refusal(rules: dict, request: dict) -> dict | None:
     "OpenAI's 400 error body for the first parameter of `request` that `rules` refuse, or None"
     for p in rules['refuses']:
-        if p not in request or (p == 'temperature' and request[p] == 1): continue  # the default temperature is taken
+        if p not in request or (p == 'temperature' and request[p] == 1): continue  # the default temperature: taken
         if p == 'temperature':
-            return error_body(400, f"Unsupported value: 'temperature' does not support {request[p]} with this model. "
-                                   "Only the default (1) value is supported.", 'temperature', 'unsupported_value')
+            said = (f"Unsupported value: 'temperature' does not support {request[p]} with this model. "
+                    "Only the default (1) value is supported.")
+            return error_body(400, said, 'temperature', 'unsupported_value')
         instead = " Use 'max_completion_tokens' instead." if p == 'max_tokens' else ''
         return error_body(400, f"Unsupported parameter: '{p}' is not supported with this model.{instead}",
                           p, 'unsupported_parameter')
 
+# %% ../nbs/00_testing.ipynb #608a3463
+_TOOL_NAME = re.compile(r'[a-zA-Z0-9_-]+')
+
+def _name_refusal(tools: list) -> dict | None:
+    "OpenAI's 400 error body for the first tool whose name it refuses, or None"
+    for i, t in enumerate(tools):
+        name, param = (t.get('function') or {}).get('name') or '', f'tools[{i}].function.name'
+        if len(name) > 64:
+            return error_body(400, f"Invalid '{param}': string too long. Expected a string with maximum length 64, "
+                                   f"but got a string with length {len(name)} instead.", param,
+                              'string_above_max_length')
+        if not _TOOL_NAME.fullmatch(name):
+            return error_body(400, f"Invalid '{param}': string does not match pattern. Expected a string that "
+                                   "matches the pattern '^[a-zA-Z0-9_-]+$'.", param, 'invalid_value')
+
+# %% ../nbs/00_testing.ipynb #69fe00ff
+def _choice_refusal(request: dict) -> dict | None:
+    "OpenAI's 400 error body for a `tool_choice` without tools, or one naming a function that is not offered"
+    choice, tools = request.get('tool_choice'), request.get('tools') or []
+    if choice is None: return None
+    if not tools:
+        return error_body(400, "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are "
+                               "specified.", 'tool_choice')
+    named = (choice.get('function') or {}).get('name') if isinstance(choice, dict) else None
+    if isinstance(choice, dict) and named not in [(t.get('function') or {}).get('name') for t in tools]:
+        return error_body(400, f"Invalid value for 'tool_choice': no function named {named!r} is in 'tools'.",
+                          'tool_choice')
+
+# %% ../nbs/00_testing.ipynb #ebfaa8af
+def _conversation_refusal(messages: list) -> dict | None:
+    "OpenAI's 400 error body for a tool result that answers no call just before it, or a call left unanswered"
+    pending, asked_at = [], 0
+    for i, m in enumerate(messages):
+        if m.get('role') == 'tool':
+            if m.get('tool_call_id') not in pending:
+                return error_body(400, "Invalid parameter: messages with role 'tool' must be a response to a "
+                                       "preceeding message with 'tool_calls'.", f'messages.[{i}].role')
+            pending.remove(m['tool_call_id'])
+        elif pending: break
+        elif m.get('role') == 'assistant': pending, asked_at = [c.get('id') for c in m.get('tool_calls') or []], i
+    if pending:
+        return error_body(400, "An assistant message with 'tool_calls' must be followed by tool messages responding "
+                               "to each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                               + ', '.join(map(str, pending)), f'messages.[{asked_at}].role')
+
+# %% ../nbs/00_testing.ipynb #a93542d9
+_NO_TOOLS = {  # how servers without function calling refuse a request that offers tools: (status, error body)
+    'llama.cpp-no-jinja': lambda request: (500, {'error': {'code': 500, 'type': 'server_error',
+                                                           'message': 'tools param requires --jinja flag'}}),
+    'ollama-no-tools': lambda request: (400, error_body(400, f"{request.get('model')} does not support tools")),
+    'vllm-no-auto-tools': lambda request: (400, {  # vLLM's error body has no 'error' key
+        'object': 'error', 'type': 'BadRequestError', 'param': None, 'code': 400,
+        'message': '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'})}
+
+def tool_refusal(rules: dict, request: dict) -> tuple | None:
+    "(status, error body) for a request that the tool rules of `rules` refuse, or None"
+    kind, offered = rules.get('tools'), bool(request.get('tools'))
+    if kind == 'openai':
+        body = (_name_refusal(request.get('tools') or []) or _choice_refusal(request)
+                or _conversation_refusal(request.get('messages', [])))
+        return body and (400, body)
+    if kind == 'vllm-no-auto-tools' and request.get('tool_choice', 'auto') != 'auto': return None  # a named choice
+    return _NO_TOOLS[kind](request) if kind in _NO_TOOLS and offered else None
+
 # %% ../nbs/00_testing.ipynb #5fc52e2e
-def _message(rules: dict, reply: Reply) -> tuple:
+def wire_tool_calls(reply: Reply, number: int = 1) -> list:
+    "The `tool_calls` of the assistant message for `reply` to request `number`: ids, names, arguments as JSON text"
+    text = lambda a: a if isinstance(a, str) else json.dumps(a)
+    return [{'id': c.get('id') or f'call_{number}_{i}', 'type': 'function',
+             'function': {'name': c['name'], 'arguments': text(c.get('arguments', {}))}}
+            for i, c in enumerate(reply.tool_calls)]
+
+def _message(rules: dict, reply: Reply, number: int = 1) -> tuple:
     "The assistant message, finish reason and reasoning tokens a reply gets under `rules`"
     message, thinking, thought = {'role': 'assistant', 'content': reply.text, 'refusal': None}, reply.thinking, 0
+    if reply.tool_calls: message.update(content=reply.text or None, tool_calls=wire_tool_calls(reply, number))
     if thinking and rules.get('thinking') == 'content':
         message['content'] = f'<think>\n{thinking}\n</think>\n\n{reply.text}'
     if thinking and rules.get('thinking') == 'field': message['reasoning_content'] = thinking
     if thinking and rules.get('thinking') in ('field', 'hidden'): thought = count_tokens(thinking)
-    if not rules.get('cut_off'): return message, 'stop', thought
-    return {**message, 'content': message['content'][:len(message['content']) // 2]}, 'length', thought
+    finish = 'tool_calls' if reply.tool_calls else 'stop'
+    if not rules.get('cut_off'): return message, finish, thought
+    text = message['content'] or ''
+    return {**message, 'content': text[:len(text) // 2]}, 'length', thought
 
 # %% ../nbs/00_testing.ipynb #e620fe75
 class ScriptedServer:
@@ -193,7 +276,7 @@ def in_flight(self: ScriptedServer):
 def usage_for(self: ScriptedServer, request: dict, text: str, reasoning: int = 0) -> dict:
     "Usage as the server counts it: prompt, completion (`reasoning` thinking tokens included), cached, reasoning"
     msgs = request.get('messages', [])
-    p, c = sum(count_tokens(message_text(m)) + 1 for m in msgs), count_tokens(text) + reasoning
+    p, c = sum(count_tokens(message_text(m)) + 1 for m in msgs), count_tokens(text) + reasoning  # m's role: +1
     return {'prompt_tokens': p, 'completion_tokens': c, 'total_tokens': p + c,
             'prompt_tokens_details': {'cached_tokens': min(p, self.prefix_cache.cached_tokens(msgs))},
             'completion_tokens_details': {'reasoning_tokens': reasoning}}
@@ -314,6 +397,7 @@ def _client_gone(self: _Handler) -> bool:
 def _chat(self: _Handler, srv, request):
     rules = profile_rules(srv.profile, request.get('model'))
     if refused := refusal(rules, request): return self._send(400, refused)
+    if refused := tool_refusal(rules, request): return self._send(*refused)
     with srv.in_flight(): self._answer_chat(srv, request, rules)
 
 @patch
@@ -328,13 +412,26 @@ def _answer_chat(self: _Handler, srv, request, rules):
         said = error_body(reply.status, reply.text or HTTPStatus(reply.status).phrase)
         return self._send(reply.status, reply.body if reply.body is not None else said, reply.headers)
     if reply.body is not None: return self._send(200, reply.body, reply.headers)
-    message, finish, thought = _message(rules, reply)
-    usage = (reply.usage or srv.usage_for(request, message['content'], thought)) if rules.get('usage', True) else None
+    message, finish, thought = _message(rules, reply, srv.count)
+    said = (message['content'] or '') + ''.join(c['function']['arguments'] for c in message.get('tool_calls', []))
+    usage = (reply.usage or srv.usage_for(request, said, thought)) if rules.get('usage', True) else None
     if request.get('stream'): return self._stream(request, reply, message, finish, usage)
     self._send(200, {'id': f'chatcmpl-{srv.count}', 'object': 'chat.completion', 'created': int(time.time()),
                      'model': request.get('model'), 'system_fingerprint': None,
                      'choices': [{'index': 0, 'message': message, 'logprobs': None, 'finish_reason': finish}],
                      'usage': usage}, reply.headers)
+
+# %% ../nbs/00_testing.ipynb #a1170c5f
+def tool_call_deltas(message: dict, size: int = 8) -> list:
+    "A message's tool calls as OpenAI streams them: id and name, then the arguments in `size`-character pieces"
+    deltas = []
+    for i, c in enumerate(message.get('tool_calls') or []):
+        name, args = c['function']['name'], c['function']['arguments']
+        deltas.append({'tool_calls': [{'index': i, 'id': c['id'], 'type': 'function',
+                                       'function': {'name': name, 'arguments': ''}}]})
+        deltas += [{'tool_calls': [{'index': i, 'function': {'arguments': args[k:k + size]}}]}
+                   for k in range(0, len(args), size)]
+    return deltas
 
 # %% ../nbs/00_testing.ipynb #870052fa
 @patch
@@ -347,9 +444,10 @@ def _stream(self: _Handler, request, reply, message, finish, usage):
     self.close_connection = True
     base = {'id': 'chatcmpl-stream', 'object': 'chat.completion.chunk', 'created': int(time.time()),
             'model': request.get('model')}
-    pieces = re.findall(r'\S+\s*|\s+', message['content']) or ['']
+    calls = tool_call_deltas(message)
+    pieces = re.findall(r'\S+\s*|\s+', message['content'] or '') or ([] if calls else [''])
     thought = [{'reasoning_content': message['reasoning_content']}] if 'reasoning_content' in message else []
-    deltas = thought + [{'content': p} for p in pieces]
+    deltas = thought + [{'content': p} for p in pieces] + calls
     chunks = [{**base, 'choices': [{'index': 0, 'delta': {'role': 'assistant', **d} if i == 0 else d,
                                     'finish_reason': None}]} for i, d in enumerate(deltas)]
     chunks.append({**base, 'choices': [{'index': 0, 'delta': {}, 'finish_reason': finish}]})
