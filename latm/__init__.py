@@ -13,6 +13,7 @@ FIXES = {  # what fixes an error, as each surface says it; {0} is the marker's a
     'flag': dict(python='library.flag({0!r}, question, right_answer)', terminal='latm tools flag {0} QUESTION ANSWER',
                  notebook='%tools flag {0} QUESTION ANSWER'),
     'split': dict(python='k_train/k_valid', terminal='--train/--valid', notebook='--train/--valid'),
+    'code_calls': dict(python="calls='code'", terminal='--calls code', notebook='--calls code'),
     'transcript': dict(python='; the transcript is in `.transcript`', terminal='', notebook=''),
 }
 _fix_re = re.compile(r'⟦(\w+)(?::([^⟧]*))?⟧')

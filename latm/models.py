@@ -25,7 +25,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 # %% ../nbs/01_models.ipynb #fb3089ee
-from . import LatmError
+from . import LatmError, fix
 
 # %% ../nbs/01_models.ipynb #10f01987
 ROLES = ('maker', 'verifier', 'user', 'dispatcher', 'embedder')
@@ -456,7 +456,7 @@ def _refused_fix(model: 'Model', param: str) -> str:
 # %% ../nbs/01_models.ipynb #541b7006
 _NO_FUNCTION_CALLING = re.compile(r'tools param requires --jinja|does not support tools|tool choice requires '
                                   r'--enable-auto-tool-choice|unsupported param: tool', re.I)
-FUNCTION_CALLING_FIX = ("Use the tool with calls='code' (latm use --calls code), where the model writes the call as "
+FUNCTION_CALLING_FIX = (f"Use the tool with {fix('code_calls')}, where the model writes the call as "
                         "Python and needs no function calling; or serve the model with function calling on: "
                         "llama.cpp's llama-server with --jinja, vLLM with --enable-auto-tool-choice --tool-call-parser "
                         "NAME, Ollama with a model whose template takes tools.")
@@ -649,8 +649,9 @@ def _handled(handlers: dict, need: str, what) -> tuple:
 def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
           handlers: dict):  # need -> a function of what
     "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
-    done, got = _advance(steps, (None, None))
-    while not done: done, got = _advance(steps, _handled(handlers, *got))
+    with contextlib.closing(steps):  # a run cut short (Ctrl-C, a cancelled task) closes `steps` at once
+        done, got = _advance(steps, (None, None))
+        while not done: done, got = _advance(steps, _handled(handlers, *got))
     return got
 
 # %% ../nbs/01_models.ipynb #087b1009
@@ -662,8 +663,9 @@ async def _ahandled(handlers: dict, need: str, what) -> tuple:
 async def adrive(steps,  # as for `drive`
                  handlers: dict):  # need -> an async function of what
     "`drive` with async handlers, awaited in turn"
-    done, got = _advance(steps, (None, None))
-    while not done: done, got = _advance(steps, await _ahandled(handlers, *got))
+    with contextlib.closing(steps):
+        done, got = _advance(steps, (None, None))
+        while not done: done, got = _advance(steps, await _ahandled(handlers, *got))
     return got
 
 # %% ../nbs/01_models.ipynb #ac95d7ee

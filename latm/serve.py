@@ -23,8 +23,8 @@ from .schema import ArgumentError, arguments_code, tool_description, tool_schema
 from .maker import ToolMaker, MakingProgress
 from .user import ToolUser
 from .dispatcher import Dispatcher, tool_questions
-from .console import add_serve_arguments
-from .cli import library_at, run_job
+from .console import add_serve_arguments, run_job
+from .cli import library_at
 try:
     import mcp_types as types, uvicorn
     from mcp.server.lowlevel import Server, NotificationOptions
