@@ -844,7 +844,7 @@ def bwrap_prefix() -> tuple:
     return (exe, *BWRAP_ARGS, '--'), ''
 
 # %% ../nbs/02_sandbox.ipynb #f08db0f4
-_ENV_KEPT = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SYSTEMROOT', 'TMPDIR', 'TMP', 'TEMP')  # TMPDIR: the roots' folder
+_ENV_KEPT = ('PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SYSTEMROOT')
 
 def python_command(entry: str) -> list:
     "The command that runs `latm.sandbox.<entry>()` in a new, isolated interpreter"
