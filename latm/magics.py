@@ -23,7 +23,8 @@ from .models import LatmError, Model, configure, role_settings, ledger, ROLES
 from .tasks import Task, load_examples, parse_qa_text, ExampleError
 from .maker import make_tool, MakingProgress, STAGES
 from .library import Tool, ToolLibrary, ToolNotFound, made_by
-from .user import use_tool, use_tool_many, Answer
+from .user import use_tool, Answer
+from .batch import use_tool_many
 from .lifecycle import Failure, failure_of
 from .solve import Solver
 from .console import whole_number
