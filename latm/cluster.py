@@ -6,7 +6,7 @@ Docs: https://latm-dev.github.io/latm/cluster.html.md"""
 
 # %% auto #0
 __all__ = ['model_config', 'model_from_config', 'sandbox_config', 'worker_sandbox', 'JobSpec', 'job_spec', 'empty_answers',
-           'answer_partition', 'answer_frame', 'connect', 'questions_list', 'partition_bounds',
+           'answer_partition', 'answer_frame', 'dask_distributed', 'connect', 'questions_list', 'partition_bounds',
            'default_partition_size', 'JobFolder', 'saved_partition_size', 'JobReport', 'Job', 'use_tool_cluster']
 
 # %% ../nbs/06a_cluster.ipynb #0b5117ca
@@ -135,12 +135,21 @@ def answer_frame(df: pd.DataFrame, spec: JobSpec, column: str = 'question') -> p
     frame, _, _ = answer_partition(spec, 0, df[column].tolist(), list(range(len(df))))
     return frame.set_axis(df.index)
 
+# %% ../nbs/06a_cluster.ipynb #c6a0d001
+def dask_distributed():
+    "Dask's `distributed` module, imported when a cluster is first used; a `LatmError` saying how to install it"
+    try: import distributed
+    except ImportError:
+        raise LatmError('Answering on a cluster needs Dask: pip install "latm[dask]", '
+                        'or answer in this process, without a cluster.') from None
+    return distributed
+
 # %% ../nbs/06a_cluster.ipynb #95d37230
 @contextlib.contextmanager
 def connect(cluster):  # a dask `Client`, 'local:N', or a scheduler address such as 'tcp://host:8786'
     "A Dask client for `cluster`, closed at the end if latm made it"
-    from distributed import Client, LocalCluster
-    if isinstance(cluster, Client):
+    dask = dask_distributed()
+    if isinstance(cluster, dask.Client):
         yield cluster
         return
     if not isinstance(cluster, str) or not cluster.strip():
@@ -151,10 +160,10 @@ def connect(cluster):  # a dask `Client`, 'local:N', or a scheduler address such
         if not n.isdigit() or int(n) < 1:
             raise LatmError(f"cluster is {cluster!r}: 'local:N' needs a whole number of worker processes, "
                             "e.g. 'local:4'.")
-        with LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.ERROR) as local, Client(local) as client: yield client
+        with dask.LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR) as local, dask.Client(local) as client: yield client
         return
-    with Client(cluster) as client: yield client
+    with dask.Client(cluster) as client: yield client
 
 # %% ../nbs/06a_cluster.ipynb #3c9b5a7b
 def questions_list(questions) -> list:
@@ -353,6 +362,7 @@ def use_tool_cluster(tool: Tool, questions: list,
                      sandbox: Sandbox | None = None,  # its settings make each worker's sandbox (None: the shared one)
                      **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: repairs, samples, timeout, request parameters
     "Answer `questions` with `tool` on a Dask cluster: one row per question, in input order"
+    dask_distributed()  # installed, or the job is refused before anything else
     questions, max_cost, user = questions_list(questions), checked_cost(max_cost), user or Model('user')
     estimate = estimate_cost(tool, len(questions), user)
     if max_cost is not None and estimate.cost is None:

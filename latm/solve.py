@@ -6,7 +6,7 @@ Docs: https://latm-dev.github.io/latm/solve.html.md"""
 
 # %% auto #0
 __all__ = ['CANDIDATES_FILE', 'CANDIDATE_COLUMNS', 'DIRECT_SYSTEM', 'SolveError', 'Candidates', 'direct_messages',
-           'direct_answer', 'Solution', 'Solver', 'solutions_frame', 'solve']
+           'direct_answer', 'Solution', 'Solver', 'row_answer', 'was_asked', 'solutions_frame', 'solve']
 
 # %% ../nbs/07b_solve.ipynb #3fc81d2a
 import asyncio, contextvars, json, re, time, warnings, weakref
@@ -22,7 +22,9 @@ from .files import write_atomic
 from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
-from .user import ToolUser, Answer, adrive, check_concurrency, drive, run_async
+from .user import ToolUser, Answer, Budget, NOT_ASKED, adrive, check_concurrency, drive, run_async
+from .batch import use_tool_many
+from .cluster import connect
 from .lifecycle import failure_of
 from .dispatcher import Dispatch, Dispatcher, tool_questions
 
@@ -140,7 +142,7 @@ class Solution:
 
 # %% ../nbs/07b_solve.ipynb #ff8d2088
 class Solver:
-    "The functional cache: a stored tool answers its task's questions; a new task gets one from examples, or a direct answer"
+    "The functional cache: a stored tool answers its task's questions; a new task gets a tool, or a direct answer"
     def __init__(self,
                  library=None,  # a `ToolLibrary` or its folder (None: `ToolLibrary()`: $LATM_LIBRARY or ./latm_tools)
                  maker: Model | None = None,  # makes tools, answers new tasks directly (None: the configured 'maker')
@@ -214,11 +216,11 @@ def make(self: Solver,
 
 # %% ../nbs/07b_solve.ipynb #5b2b9ae4
 @patch
-def _begin(self: Solver, question: str, examples, task: str | None,
-           train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
-    "(Solution, the Task to make a tool for if no tool applies, or None), checking the arguments first"
-    if not (isinstance(question, str) and question.strip()):
-        raise SolveError('solve() needs a question: give a non-empty string.')
+def _jobs(self: Solver, questions: list, examples, task: str | None,
+          train: int | None = None, valid: int | None = None) -> list:  # the examples' split, as for `solve`
+    "(Solution, the Task to make a tool for if no tool applies, or None) for each question, the arguments checked first"
+    if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]:
+        raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
     if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
     if examples is not None and task is None:
         raise SolveError('Examples of a new task need its name: solve(question, examples, task="my_task"); '
@@ -226,7 +228,15 @@ def _begin(self: Solver, question: str, examples, task: str | None,
     if examples is None and (train, valid) != (None, None):
         raise SolveError('train= and valid= split the examples of a new task: give the examples too.')
     new = self._task(task, examples, train, valid) if examples is not None and task not in self.tools else None
-    return Solution(question, 'direct', task=task), new
+    return [(Solution(q, 'direct', task=task), new) for q in questions]
+
+@patch
+def _job(self: Solver, question: str, examples, task: str | None,
+         train: int | None = None, valid: int | None = None) -> tuple:  # the examples' split, as for `solve`
+    "`_jobs` for one question"
+    if not (isinstance(question, str) and question.strip()):
+        raise SolveError('solve() needs a question: give a non-empty string.')
+    return self._jobs([question], examples, task, train, valid)[0]
 
 # %% ../nbs/07b_solve.ipynb #c721bb36
 def _attempt(maker: ToolMaker) -> tuple:
@@ -321,23 +331,34 @@ async def _amake(self: Solver, s: Solution, task: Task) -> str | None:
         if tool is None and failed is not None: failed[task.name] = error
         return name
 
+# %% ../nbs/07b_solve.ipynb #sv7c0002
+@patch
+def _route(self: Solver, s: Solution, new: Task | None):
+    "Steps to the tool for `s`'s question, kept in `s.tool`: the caller's task, the dispatcher's choice, or made"
+    try: d = None if s.task in self.tools else (yield 'dispatch', s.question)
+    except LatmError as e: d = e
+    s.tool = self._named(s, d)
+    if s.tool is None and new is not None: s.tool = yield 'make', (s, new)
+    return s.tool
+
+# %% ../nbs/07b_solve.ipynb #sv7c0004
+@patch
+def _fallback(self: Solver, s: Solution):
+    "Steps that answer `s`'s question with the maker directly when no tool answered it, keeping it as a candidate"
+    if s.answer is not None: return
+    with tags(task=s.task):
+        try: c = yield 'chat', direct_messages(s.question)
+        except LatmError as e: c = e
+    self._direct(s, c)
+
 # %% ../nbs/07b_solve.ipynb #b2019c94
 @patch
-def _steps(self: Solver, question: str, examples, task: str | None, train: int | None, valid: int | None):
-    "Solve one question: yields ('dispatch', q), ('make', (Solution, Task)), ('use', (tool, q)), ('chat', messages)"
+def _steps(self: Solver, s: Solution, new: Task | None):
+    "Solve `s`'s question: yields ('dispatch', q), ('make', (Solution, Task)), ('use', (tool, q)), ('chat', messages)"
     started = time.perf_counter()
-    s, new = self._begin(question, examples, task, train, valid)
-    task = s.task  # a `Task` given as the examples names it
-    try: d = None if task in self.tools else (yield 'dispatch', question)
-    except LatmError as e: d = e
-    name = self._named(s, d)
-    if name is None and new is not None: name = yield 'make', (s, new)
-    if name is not None: self._used(s, name, (yield 'use', (name, question)))
-    if s.answer is None:  # no tool applies, or it gave no answer
-        with tags(task=task):
-            try: c = yield 'chat', direct_messages(question)
-            except LatmError as e: c = e
-        self._direct(s, c)
+    name = yield from self._route(s, new)
+    if name is not None: self._used(s, name, (yield 'use', (name, s.question)))
+    yield from self._fallback(s)
     s.latency = time.perf_counter() - started
     return s
 
@@ -350,18 +371,44 @@ def solve(self: Solver,
           train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
           valid: int | None = None) -> Solution:  # examples its unit tests come from (None: a `Task`'s split, else 3)
     "Answer with its task's stored tool; else make one from `examples`; else (or if the tool fails) answer directly"
-    return drive(self._steps(question, examples, task, train, valid),
+    return drive(self._steps(*self._job(question, examples, task, train, valid)),
                  dict(dispatch=self.dispatcher.dispatch, make=lambda job: self._make(*job),
                       use=lambda job: self._user(job[0]).answer(job[1]), chat=self.maker.chat))
 
 # %% ../nbs/07b_solve.ipynb #0d8c3677
 @patch
+def _ahandlers(self: Solver) -> dict:
+    "The solving steps' needs, met with the async clients and sandbox"
+    return dict(dispatch=self.dispatcher.adispatch, make=lambda job: self._amake(*job),
+                use=lambda job: self._user(job[0]).aanswer(job[1]), chat=self.maker.achat)
+
+@patch
 async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
                  train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
     "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
-    return await adrive(self._steps(question, examples, task, train, valid),
-                        dict(dispatch=self.dispatcher.adispatch, make=lambda job: self._amake(*job),
-                             use=lambda job: self._user(job[0]).aanswer(job[1]), chat=self.maker.achat))
+    return await adrive(self._steps(*self._job(question, examples, task, train, valid)), self._ahandlers())
+
+# %% ../nbs/07b_solve.ipynb #sv7c0006
+@patch
+async def _adrive_all(self: Solver, jobs: list,
+                      steps,  # a function of (Solution, Task or None) returning the job's steps
+                      concurrency: int, budget: Budget, progress: bool, desc: str) -> list:
+    "Drive each job's `steps`, `concurrency` at a time while `budget` is open: whether each job was taken"
+    gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(jobs), desc=desc, disable=not progress)
+    async def one(s: Solution, new: Task | None) -> bool:
+        async with gate:
+            if not budget.open: return False
+            before = s.cost
+            try: await adrive(steps(s, new), self._ahandlers())
+            except LatmError as e: s.errors.append(f'{type(e).__name__}: {e}')
+            budget.spend(None if s.cost is None else s.cost - before)
+        bar.update(1)
+        return True
+    batch = _failed_makings.set({})
+    try: return await asyncio.gather(*(one(*job) for job in jobs))
+    finally:
+        _failed_makings.reset(batch)
+        bar.close()
 
 # %% ../nbs/07b_solve.ipynb #8ed318ca
 @patch
@@ -372,24 +419,15 @@ async def asolve_many(self: Solver,
                       concurrency: int = 8,  # questions in flight at once
                       progress: bool = True,  # show a progress bar
                       train: int | None = None,  # examples the maker proposes from, as for `solve`
-                      valid: int | None = None) -> list:  # examples its unit tests come from
+                      valid: int | None = None,  # examples its unit tests come from
+                      max_cost: float | None = None) -> list:  # dollars: no new question once spent (None: no cap)
     "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; failures stay apart"
     check_concurrency(concurrency)
-    if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]:
-        raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
-    if questions: self._begin(questions[0], examples, task, train, valid)  # arguments that cannot work fail here, once
-    gate, bar = asyncio.Semaphore(concurrency), tqdm(total=len(questions), desc='solve', disable=not progress)
-    async def one(q):
-        async with gate:
-            try: s = await self.asolve(q, examples, task, train, valid)
-            except LatmError as e: s = Solution(q, 'direct', task=task, errors=[f'{type(e).__name__}: {e}'])
-        bar.update(1)
-        return s
-    batch = _failed_makings.set({})
-    try: return await asyncio.gather(*(one(q) for q in questions))
-    finally:
-        _failed_makings.reset(batch)
-        bar.close()
+    jobs, budget = self._jobs(list(questions), examples, task, train, valid), Budget(max_cost)
+    taken = await self._adrive_all(jobs, self._steps, concurrency, budget, progress, 'solve')
+    for (s, _), t in zip(jobs, taken):
+        if not t: s.errors.append(NOT_ASKED.format(why=budget.why_stopped))
+    return [s for s, _ in jobs]
 
 # %% ../nbs/07b_solve.ipynb #7c3102d7
 @patch(as_prop=True)
@@ -397,12 +435,87 @@ def models(self: Solver) -> list:
     "Every model the solver uses, each once"
     return list({id(m): m for m in (self.maker, self.verifier, self.user, *self.dispatcher.models)}.values())
 
+# %% ../nbs/07b_solve.ipynb #sv7c0008
+def row_answer(row: dict) -> Answer:
+    "The `Answer` a row of `answers_frame` stands for (its raw `ans` is not in the row)"
+    text = lambda v: v if isinstance(v, str) else None
+    return Answer(row['question'], text(row['answer']), code=text(row['code']) or '',
+                  stdout=text(row['stdout']) or '', error=text(row['error']),
+                  usage=Usage(int(row['prompt_tokens']), int(row['completion_tokens']), int(row['cached_tokens'])),
+                  cost=None if pd.isna(row['cost']) else float(row['cost']), attempts=int(row['attempts']),
+                  tool_failed=bool(row['tool_failed']))
+
+def was_asked(a: Answer) -> bool:
+    "Whether the batch asked `a`'s question: one it did not take says so in its error"
+    return not (a.error or '').startswith(NOT_ASKED.format(why=''))
+
+# %% ../nbs/07b_solve.ipynb #sv7c000a
+@patch
+def _use_batch(self: Solver, name: str, solutions: list, budget: Budget, progress: bool,
+               **batch) -> list:  # passed to `use_tool_many`: cluster, concurrency, out
+    "Answer `solutions`' questions with the tool `name` as one batch on a cluster, within `budget`: those asked"
+    left = None if budget.max_cost is None else budget.max_cost - budget.spent
+    df = use_tool_many(self.tools[name], [s.question for s in solutions], progress=progress, user=self.user,
+                       sandbox=self.sandbox, repairs=self.repairs, max_cost=left, **batch)
+    budget.spend(df.attrs['latm_job'].spent)  # lost attempts included
+    asked = []
+    for s, a in zip(solutions, map(row_answer, df.to_dict('records'))):
+        if was_asked(a): asked.append(self._used(s, name, a))
+        else: s.errors.append(a.error if budget.open else NOT_ASKED.format(why=budget.why_stopped))
+    return asked
+
+# %% ../nbs/07b_solve.ipynb #sv7c000b
+@patch
+def _use_on_cluster(self: Solver, by_tool: dict,  # tool name -> the Solutions it answers
+                    budget: Budget, progress: bool, cluster, concurrency: int, out=None) -> list:
+    "Answer each tool's questions as one batch on `cluster`, while `budget` lasts: the Solutions asked"
+    if not by_tool: return []
+    asked = []
+    with connect(cluster) as client:
+        for name, solutions in by_tool.items():
+            if not budget.open:
+                for s in solutions: s.errors.append(NOT_ASKED.format(why=budget.why_stopped))
+                continue
+            asked += self._use_batch(name, solutions, budget, progress, cluster=client, concurrency=concurrency,
+                                     out=out and Path(out) / name)
+    return asked
+
+# %% ../nbs/07b_solve.ipynb #sv7c000c
+@patch
+def _solve_on_cluster(self: Solver, jobs: list, concurrency: int, progress: bool, budget: Budget, cluster,
+                      out=None) -> list:
+    "Solve `jobs`: route and answer directly in this process, each tool's questions as one batch on `cluster`"
+    started = time.perf_counter()
+    def each(jobs: list, steps, desc: str) -> list:  # the jobs' steps, driven here: whether each was taken
+        return run_async(lambda: self._adrive_all(jobs, steps, concurrency, budget, progress, desc), self.models)
+    routed, by_tool = each(jobs, self._route, 'route'), {}
+    for (s, _), taken in zip(jobs, routed):
+        if taken and s.tool is not None: by_tool.setdefault(s.tool, []).append(s)
+        if not taken: s.errors.append(NOT_ASKED.format(why=budget.why_stopped))
+    asked = self._use_on_cluster(by_tool, budget, progress, cluster, concurrency, out)
+    for s in asked: s.latency = time.perf_counter() - started
+    unanswered = [s for (s, _), taken in zip(jobs, routed) if taken and s.tool is None]
+    unanswered += [s for s in asked if s.answer is None]
+    for s, taken in zip(unanswered, each([(s, None) for s in unanswered], lambda s, _: self._fallback(s), 'direct')):
+        if taken: s.latency = time.perf_counter() - started
+        else: s.errors.append(NOT_ASKED.format(why=budget.why_stopped))
+    return [s for s, _ in jobs]
+
+# %% ../nbs/07b_solve.ipynb #sv7c000d
 @patch
 def solve_many(self: Solver, questions: list, examples=None, task: str | None = None, concurrency: int = 8,
-               progress: bool = True, train: int | None = None, valid: int | None = None) -> list:  # as for `solve`
-    "`asolve_many` from synchronous code (a script, or a notebook cell): Solutions in input order"
-    batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid)
-    return run_async(batch, models=self.models)
+               progress: bool = True, train: int | None = None, valid: int | None = None,  # as for `asolve_many`
+               max_cost: float | None = None,  # dollars: no new question once the batch has spent them (None: no cap)
+               cluster=None,  # a Dask `Client`, 'local:N' or a scheduler address: the tools' questions go there
+               out=None) -> list:  # with `cluster`: a folder keeping each tool's answers, to resume from
+    "`asolve_many` from synchronous code (a script, or a notebook cell), with the tools' work on `cluster` if given"
+    if cluster is None:
+        if out is not None: raise SolveError('out= keeps the partitions of a cluster job: give cluster= too.')
+        batch = lambda: self.asolve_many(questions, examples, task, concurrency, progress, train, valid, max_cost)
+        return run_async(batch, models=self.models)
+    check_concurrency(concurrency)
+    jobs = self._jobs(list(questions), examples, task, train, valid)
+    return self._solve_on_cluster(jobs, concurrency, progress, Budget(max_cost), cluster, out)
 
 # %% ../nbs/07b_solve.ipynb #3718ab2c
 def solutions_frame(solutions: list) -> pd.DataFrame:
