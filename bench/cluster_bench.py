@@ -19,7 +19,7 @@ from latm.library import Tool, UseCase
 from latm.models import Model, UsageLedger
 from latm.sandbox import Sandbox
 from latm.testing import ScriptedServer
-from latm.user import use_tool_many
+from latm.batch import use_tool_many
 
 DOUBLER = Tool(name='doubling', description='double a number', source='def double(x):\n    return 2 * x',
                entry_point='double', use_cases=[UseCase('Double 4', 'ret = double(4)\nans = ret', '8')],

@@ -22,7 +22,7 @@ from .replay import TranscriptReplay, serving
 from .tasks import Task, ExampleError, load_examples, answers_match, paper_file, paper_task
 from .library import ToolLibrary, ToolError, checked_name, made_by
 from .maker import make_tool, MakingBar
-from .user import use_tool_many
+from .batch import use_tool_many
 from .dispatcher import Dispatcher
 from .bench import check_endpoint
 

@@ -9,7 +9,7 @@ __all__ = ['USER_SYSTEM', 'USER_REPAIR', 'CALLS', 'FUNCTION_SYSTEM', 'FUNCTION_R
            'CHARS_PER_TOKEN', 'tool_prompt', 'tool_messages', 'function_prompt', 'function_messages', 'head_and_tail',
            'Answer', 'ToolUser', 'use_tool', 'check_concurrency', 'answers_frame', 'run_async', 'scored',
            'batch_failures', 'checked_cost', 'Budget', 'aanswer_all', 'not_asked', 'Estimate', 'typical_chars',
-           'estimate_cost', 'ause_tool_many', 'use_tool_many']
+           'estimate_cost', 'ause_tool_many']
 
 # %% ../nbs/06_user.ipynb #e627b239
 import asyncio, collections, json, math
@@ -405,25 +405,3 @@ async def ause_tool_many(tool: Tool, questions: list, concurrency: int = 8, prog
     if expected is not None: frame = scored(frame, expected)
     if library is not None: library.log_use(tool.name, tool.version, len(frame), batch_failures(frame, tool.version))
     return frame
-
-# %% ../nbs/06_user.ipynb #aaedec10
-def use_tool_many(tool: Tool, questions: list, concurrency: int = 8, progress: bool = True,
-                  user: Model | None = None,  # the cheap model (None: the configured 'user')
-                  expected: list | None = None,  # the right answers, in order: scored in `right`
-                  library=None,  # a `ToolLibrary` whose lifecycle log gets the batch's uses and failures
-                  max_cost: float | None = None,  # dollars: no new question once they are spent (None: no cap)
-                  cluster=None,  # a Dask client, 'local:N' or a scheduler address: see the cluster chapter
-                  out=None,  # with `cluster`: a folder of answers by partition, to resume from
-                  **kwargs) -> pd.DataFrame:  # passed to `ToolUser`: sandbox, repairs, samples, request parameters
-    "Answer `questions` with `tool` concurrently; works inside a running event loop (Jupyter) too"
-    user = user or Model('user')
-    if cluster is None and out is not None: raise LatmError('out= keeps the partitions of a cluster job: give cluster= too.')
-    if cluster is not None:
-        from latm.cluster import use_tool_cluster  # the cluster chapter builds on this one, and needs `latm[dask]`
-        frame = use_tool_cluster(tool, questions, cluster, concurrency, out, max_cost, progress=progress, user=user, **kwargs)
-        if expected is not None: frame = scored(frame, expected)
-        if library is not None: library.log_use(tool.name, tool.version, len(frame), batch_failures(frame, tool.version))
-        return frame
-    batch = partial(ause_tool_many, tool, list(questions), concurrency, progress, expected, library, max_cost, user=user,
-                    **kwargs)
-    return run_async(batch, models=[user])
