@@ -16,6 +16,8 @@ FIXES = {  # what fixes an error, as each surface says it; {0} is the marker's a
     'code_calls': dict(python="calls='code'", terminal='--calls code', notebook='--calls code'),
     'transcript': dict(python='; the transcript is in `.transcript`', terminal='', notebook=''),
 }
+CALLS = ('code', 'function')  # how a user model may call a tool: a line of Python it writes, or a function call
+
 _fix_re = re.compile(r'⟦(\w+)(?::([^⟧]*))?⟧')
 
 def fix(action: str, arg: str = '') -> str:

@@ -29,7 +29,7 @@ from .user import use_tool, Answer
 from .batch import use_tool_many
 from .lifecycle import Failure, failure_of
 from .solve import Solver
-from .console import amount, whole_number
+from .console import CALLS, amount, one_of, whole_number
 from .library import checked_name
 
 # %% ../nbs/08_magics.ipynb #69bcef37
@@ -338,6 +338,7 @@ def split_options(line: str, options: dict,  # flag -> its `Option`
 # %% ../nbs/08_magics.ipynb #8f7b1929
 USETOOL_OPTIONS = {  # option -> what it takes; a batch's options are `use_tool_many`'s, read as `latm use` reads them
     '--user': Option('MODEL', 'gpt-5.4-mini'),
+    '--calls': Option('code|function', 'function', one_of(CALLS), 'code'),
     '--concurrency': Option('N', '16', whole_number(), 8),
     '--max-cost': Option('DOLLARS', '0.5', amount('an amount of dollars', '0.5', positive=True)),
     '--cluster': Option('WHERE', 'local:4'),
@@ -375,7 +376,7 @@ def usetool(self: LatmMagics, line: str, cell: str | None = None):
             raise LatmError(f'A batch takes {", ".join(batch)}: use %%usetool {name} with one question per line.')
         if not question: raise LatmError(f'Ask a question: %usetool {name} your question '
                                          f'(or use %%usetool {name} with one question per line).')
-        a = use_tool(tool, question, user=user)
+        a = use_tool(tool, question, user=user, calls=opts['calls'])
         if opts['verbose']:
             cost = 'cost unknown' if a.cost is None else f'${a.cost:.6f}'
             print(f'# {user.model} wrote ({a.attempts} repl{"y" if a.attempts == 1 else "ies"}, '
@@ -393,7 +394,7 @@ def usetool_batch(self: LatmMagics, tool: Tool, name: str, cell: str, opts: dict
     if not questions: raise LatmError(f'The cell has no questions: write one per line below %%usetool {name}.')
     if opts['out'] and not opts['cluster']:
         raise LatmError('--out keeps the answers of a --cluster job by partition: give --cluster too.')
-    df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True,
+    df = use_tool_many(tool, questions, concurrency=opts['concurrency'], user=user, progress=True, calls=opts['calls'],
                        library=self.library, max_cost=opts['max_cost'], cluster=opts['cluster'], out=opts['out'])
     return df if opts['verbose'] else df[['question', 'answer', 'error', 'cost']]
 
@@ -497,7 +498,8 @@ def latm(self: LatmMagics, line: str = ''):
         return table
 
 # %% ../nbs/08_magics.ipynb #534aec71
-SOLVE_OPTIONS = {'--examples': Option('NAME', 'my_examples'), '--task': Option('NAME', 'my_task'),
+SOLVE_OPTIONS = {'--calls': Option('code|function', 'function', one_of(CALLS), 'code'),
+                 '--examples': Option('NAME', 'my_examples'), '--task': Option('NAME', 'my_task'),
                  '--train': Option('K', '3', whole_number()), '--valid': Option('K', '3', whole_number())}
 
 def split_solve_line(line: str) -> tuple:
@@ -524,6 +526,7 @@ def solve(self: LatmMagics, line: str = ''):
         examples = examples_named(opts['examples'], self.shell.user_ns) if opts['examples'] else None
         if self._solver is None: self._solver = Solver(self.library)
         else: self._solver.refresh()
+        self._solver.calls = opts['calls']
         s = self._solver.solve(question, examples, opts['task'], opts['train'], opts['valid'])
         if opts['verbose']:
             cost = 'cost unknown' if s.cost is None else f'${s.cost:.6f}'

@@ -22,7 +22,7 @@ from .files import write_atomic
 from .library import ToolLibrary, Tool, check_name
 from .tasks import Task, Example, load_examples, normalise_answer
 from .maker import ToolMaker, ToolMakingError
-from .user import ToolUser, Answer, Budget, NOT_ASKED, adrive, check_concurrency, drive, run_async
+from .user import ToolUser, Answer, Budget, NOT_ASKED, adrive, check_concurrency, checked_calls, drive, run_async
 from .batch import use_tool_many
 from .cluster import connect
 from .lifecycle import failure_of
@@ -151,11 +151,12 @@ class Solver:
                  sandbox=None,  # where model code runs (None: the library's shared sandbox)
                  retries: int = 3,  # the maker's fixes per stage
                  repairs: int = 2,  # the user's fixes per question
+                 calls: str = 'code',  # how the user model calls a tool: 'code' (a line of Python) or 'function'
                  **dispatcher):  # passed to `Dispatcher`: mode, embedder, model, threshold, ...
         self.library = library if isinstance(library, ToolLibrary) else ToolLibrary(library)
         self.maker, self.verifier = maker or Model('maker'), verifier or Model('verifier')
         self.user = user or Model('user')
-        self.sandbox, self.retries, self.repairs = sandbox, retries, repairs
+        self.sandbox, self.retries, self.repairs, self.calls = sandbox, retries, repairs, checked_calls(calls)
         self.candidates = Candidates(self.library)
         self.dispatcher = Dispatcher({}, cache_dir=Path(self.library.path) / '.dispatch', **dispatcher)
         self._locks = weakref.WeakKeyDictionary()  # event loop -> {task: asyncio.Lock}: one making per task at a time
@@ -294,8 +295,9 @@ def _named(self: Solver, s: Solution, d) -> str | None:
     return d.tool
 
 @patch
-def _user(self: Solver, name: str) -> ToolUser: return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox,
-                                                                repairs=self.repairs)
+def _user(self: Solver, name: str) -> ToolUser:
+    "The tool user of the stored tool `name`: the solver's user model, sandbox, repairs and way of calling"
+    return ToolUser(self.tools[name], user=self.user, sandbox=self.sandbox, repairs=self.repairs, calls=self.calls)
 
 # %% ../nbs/07b_solve.ipynb #7015ed2a
 # task -> why its making failed, within one `asolve_many`
@@ -456,7 +458,7 @@ def _use_batch(self: Solver, name: str, solutions: list, budget: Budget, progres
     "Answer `solutions`' questions with the tool `name` as one batch on a cluster, within `budget`: those asked"
     left = None if budget.max_cost is None else budget.max_cost - budget.spent
     df = use_tool_many(self.tools[name], [s.question for s in solutions], progress=progress, user=self.user,
-                       sandbox=self.sandbox, repairs=self.repairs, max_cost=left, **batch)
+                       sandbox=self.sandbox, repairs=self.repairs, calls=self.calls, max_cost=left, **batch)
     budget.spend(df.attrs['latm_job'].spent)  # lost attempts included
     asked = []
     for s, a in zip(solutions, map(row_answer, df.to_dict('records'))):
