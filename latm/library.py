@@ -38,7 +38,7 @@ class LibraryError(LatmError):
 
 # %% ../nbs/03_library.ipynb #70051a8f
 class UnsafeFile(LibraryError, OSError):
-    "A file or folder in the library that latm will not read or write through: a link, a FIFO, a device, or too large"
+    "A library path latm will not read or write through: a link, a FIFO, a device, or a file too large"
 
 # %% ../nbs/03_library.ipynb #65a2d2f0
 class ToolNotFound(LibraryError, KeyError):
@@ -47,8 +47,9 @@ class ToolNotFound(LibraryError, KeyError):
 
 # %% ../nbs/03_library.ipynb #d2c39b12
 class RegressionError(LibraryError):
-    "A new version of a tool fails the tests of the version it would replace; `tool` is the new version, not stored"
-    def __init__(self, message: str, tool=None):
+    "A new version of a tool fails the tests of the version it would replace"
+    def __init__(self, message: str,
+                 tool=None):  # the new version, not stored
         super().__init__(message)
         self.tool = tool
 
@@ -112,9 +113,9 @@ class Tool:
 
     @classmethod
     def from_dict(cls, data: dict) -> 'Tool':
-        "The tool `to_dict` described, once each field has its declared type (`TypeError` if not); other keys ignored"
+        "The tool `to_dict` described, once each field has its declared type (`TypeError` if not)"
         check_value(data, cls, 'the record')
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})  # other keys are ignored
 
     def __repr__(self):
         about = (self.description if self.description.startswith(self.entry_point)  # a made tool's says it already
@@ -124,8 +125,10 @@ class Tool:
 # %% ../nbs/03_library.ipynb #c3f07ad8
 def _type_name(kind) -> str: return 'null' if kind is type(None) else getattr(kind, '__name__', str(kind))
 
-def check_value(value, kind, at: str):
-    "`TypeError` naming `at` unless JSON `value` is a `kind`: plain, a union, `list[X]`, `dict[str, X]` or a dataclass"
+def check_value(value,
+                kind,  # a plain type, a union, `list[X]`, `dict[str, X]` or a dataclass
+                at: str):  # where `value` is, named in the error
+    "Raise `TypeError` naming `at` unless JSON `value` is a `kind`"
     if is_dataclass(kind):
         if type(value) is not dict: raise TypeError(f'{at} is {reprlib.repr(value)}, not an object')
         for f in fields(kind):
@@ -183,7 +186,7 @@ def _repr_html_(self: Tool) -> str:
 _shared = None
 
 def shared_sandbox() -> Sandbox:
-    "The sandbox tools run in unless given another; started on first use"
+    "The sandbox tools run in unless given another, started on first use"
     global _shared
     if _shared is None: _shared = Sandbox()
     return _shared
@@ -202,10 +205,10 @@ class _PlainSet(set):
 
 # %% ../nbs/03_library.ipynb #575ba447
 def as_plain(value):
-    "`value` as plain data, all the way down, each subclass as its base type; `TypeError` naming any other type"
+    "`value` as plain data all the way down, each subclass as its base type"
     if value is None: return None
     base = next((b for b in PLAIN_TYPES if isinstance(value, b)), None)
-    if base is None: raise TypeError(type(value).__qualname__)
+    if base is None: raise TypeError(type(value).__qualname__)  # names the type that is not plain data
     if base is dict: return {as_plain(k): as_plain(v) for k, v in value.items()}
     if base is set: return _PlainSet(map(as_plain, value))
     if base in (list, tuple): return base(map(as_plain, value))
@@ -224,7 +227,7 @@ def _is_literal(node) -> bool:
 
 # %% ../nbs/03_library.ipynb #ffcfb29e
 def args_literal(tool: Tool, args: tuple, kwargs: dict) -> str:
-    "`(args, kwargs)` as a Python literal checked to hold only plain data; `ToolError` if they are not plain data"
+    "`(args, kwargs)` as a Python literal checked to hold only plain data"
     try:
         literal = repr(as_plain((tuple(args), kwargs)))
         # a literal calls nothing, so the arguments cannot carry code
@@ -313,8 +316,9 @@ def _sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
 # %% ../nbs/03_library.ipynb #d0bc31d4
 _READ_FLAGS = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0)
 
-def read_regular(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
-    "The bytes of `path`, a regular file of at most `limit` bytes, read without following a link or waiting on a FIFO"
+def read_regular(path: Path,
+                 limit: int = MAX_RECORD_BYTES) -> bytes:  # the most bytes it may hold
+    "The bytes of regular file `path`, read without following a link or waiting on a FIFO"
     if kind := file_kind(os.lstat(path).st_mode):  # looked at first: a device is never opened
         raise UnsafeFile(f'it is {kind}, and latm reads only regular files in a library')
     with open(os.open(path, _READ_FLAGS), 'rb') as f:
@@ -326,7 +330,7 @@ def read_regular(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
 
 # %% ../nbs/03_library.ipynb #d0bc31d5
 def real_folder(root: Path, *parts: str) -> Path:
-    "`root` / `parts`, once each step of it that exists is known to be a real folder, not a link; `UnsafeFile` if not"
+    "`root` / `parts`, once each step of it that exists is known to be a real folder, not a link"
     for i in range(1, len(parts) + 1):
         step = Path(root).joinpath(*parts[:i])
         try: mode = os.lstat(step).st_mode
@@ -348,8 +352,9 @@ def suggested_name(name) -> str:
     return words if words.isidentifier() and not keyword.iskeyword(words) else f'my_{words or "tool"}'
 
 # %% ../nbs/03_library.ipynb #a996b181
-def check_name(name: str, what: str = 'name'):
-    "Raise `ToolError` unless `name` can name a tool's module or function: an identifier, written as Python reads it"
+def check_name(name: str,  # it names a tool's module or function
+               what: str = 'name'):
+    "Raise `ToolError` unless `name` is an identifier, written as Python reads it"
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ToolError(f'A tool {what} must be a Python identifier, got {name!r}: '
                         'the library keeps a tool as NAME.py. '
@@ -429,8 +434,9 @@ def _write(self: ToolLibrary, tool: Tool, folder: Path, stem: str):
 
 # %% ../nbs/03_library.ipynb #ae01866c
 @patch
-def _read(self: ToolLibrary, record: Path, name: str) -> tuple:
-    "(tool or None, problem or None) for one record; `name` is the tool it should hold"
+def _read(self: ToolLibrary, record: Path,
+          name: str) -> tuple:  # the tool the record should hold
+    "(tool or None, problem or None) for one record"
     try:
         data = json.loads(read_regular(record).decode('utf-8'))
         tool = Tool.from_dict(data)
@@ -485,7 +491,7 @@ def _scan(self: ToolLibrary) -> tuple:
 # %% ../nbs/03_library.ipynb #c7918254
 @patch
 def tools(self: ToolLibrary) -> dict:
-    "{name: tool} for every readable tool; problems go to `problems`, with a warning the first time"
+    "{name: tool} for every readable tool, its problems kept in `problems` and warned of the first time"
     found, problems = self._settled(self._scan)
     self._problems = problems
     self._warn(problems)
@@ -533,7 +539,7 @@ def _archived(self: ToolLibrary, name: str) -> list:
 # %% ../nbs/03_library.ipynb #46f85ca3
 @patch
 def versions(self: ToolLibrary, name: str) -> list:
-    "Every version of tool `name` on disk, oldest first; the last is the current one"
+    "Every version of tool `name` on disk, oldest first, the last being the current one"
     current = self._current(name)
     return sorted(set(self._archived(name)) | ({current.version} if current else set()))
 
@@ -627,7 +633,7 @@ def check_regression(self: ToolLibrary, current: Tool, new: Tool):
 
 # %% ../nbs/03_library.ipynb #93c3f966
 def stated_version(record: Path) -> int:
-    "The version number `record` states, even if it holds no usable tool; 0 if it states none"
+    "The version number `record` states, even if it holds no usable tool (0 if it states none)"
     try: version = json.loads(read_regular(record).decode('utf-8')).get('version')
     except (OSError, ValueError, RecursionError, AttributeError): return 0
     return version if type(version) is int and version > 0 else 0
@@ -635,9 +641,10 @@ def stated_version(record: Path) -> int:
 # %% ../nbs/03_library.ipynb #470e00f4
 @patch
 def _sweep(self: ToolLibrary):
-    "Delete the temporary files of writers that died, in real folders only (not .dispatch/, whose writers take no lock)"
+    "Delete the temporary files of writers that died, in real folders only"
     versions = real_folder(self.path, '.versions')
     kept = [Path(e.path) for e in os.scandir(versions) if e.is_dir(follow_symlinks=False)] if versions.is_dir() else []
+    # not .dispatch/, whose writers take no lock
     for leftover in [f for folder in [self.path, *kept] for f in folder.glob('.*.tmp')]:
         leftover.unlink(missing_ok=True)
 
@@ -663,7 +670,7 @@ def _keep_unverified(self: ToolLibrary, name: str, current: Tool | None, problem
 def add(self: ToolLibrary,
         tool: Tool,
         force: bool = False) -> Tool:  # replace the current version without running its tests
-    "Store `tool`, keeping the version it replaces; returns the tool as stored, with its version number"
+    "Store `tool`, keeping the version it replaces, and return it as stored, with its version number"
     check_name(tool.name)
     check_name(tool.entry_point, 'entry point')
     try: check_value(json.loads(json.dumps(tool.to_dict())), Tool, 'the tool')  # as its record will read back

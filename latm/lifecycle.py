@@ -132,7 +132,7 @@ class Failure:
 
 # %% ../nbs/05a_lifecycle.ipynb #589db48b
 def _text(value) -> str | None:
-    "`value` as text; None for a missing value (None, or a DataFrame's NaN)"
+    "`value` as text, or None for a missing value (None, or a DataFrame's NaN)"
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 def failure_of(answer,  # an `Answer` from `use_tool`, `use_tool_many`'s rows (a dict) or a plain answer string
@@ -150,7 +150,7 @@ def flag(self: ToolLibrary, name: str,
          question: str,
          expected,  # the right answer
          answer=None) -> Failure:  # what latm answered: an `Answer`, a batch row, or the answer string
-    "Record that tool `name` answered `question` wrong; `expected` is the right answer"
+    "Record that tool `name` answered `question` wrong"
     failure = failure_of(answer, question, expected, self.get(name).version)
     self.log(name, {'event': 'failure', **asdict(failure)})
     return failure
@@ -181,7 +181,7 @@ def verified_under(self: ToolLibrary, tool: Tool) -> dict:
 # %% ../nbs/05a_lifecycle.ipynb #8aa16eb5
 @patch
 def health(self: ToolLibrary, tool: Tool) -> dict:
-    "One row about `tool` in use: questions and failures since its version was stored, and what it was verified under"
+    "One row about `tool` in use: questions and failures of its version, and what it was verified under"
     used = [e for e in self.events(tool.name) if e.get('version') == tool.version]
     questions = sum(e.get('questions', 0) for e in used if e['event'] == 'used' and type(e.get('questions')) is int)
     failures = sum(e['event'] == 'failure' for e in used)
@@ -229,8 +229,9 @@ def check(self: ToolLibrary,
 
 # %% ../nbs/05a_lifecycle.ipynb #d02a8eef
 class EditRefused(LibraryError):
-    "A hand edit failed the checks of the version it would replace; it was kept as an unverified copy"
-    def __init__(self, message: str, check: ToolCheck, kept: Path):
+    "A hand edit failed the checks of the version it would replace"
+    def __init__(self, message: str, check: ToolCheck,
+                 kept: Path):  # where the edit was kept, as an unverified copy
         super().__init__(message)
         self.check, self.kept = check, kept
 
@@ -369,7 +370,7 @@ def improve_tests(self: ToolMaker, tool: Tool, source: str, failures: list) -> s
 # %% ../nbs/05a_lifecycle.ipynb #7c9468f8
 def improve_tool(library: ToolLibrary, name: str,
                  **kwargs) -> Tool:  # passed to `ToolMaker`: maker, verifier, sandbox, prompts, retries, progress
-    "Fix tool `name` for the failures logged against its current version; stored as its next version"
+    "Fix tool `name` for the failures logged against its current version, stored as its next version"
     tool, failures = library.get(name), library.failures(name)
     if not failures: raise LatmError(f'Tool {name!r} has no failures logged against version {tool.version}: flag the '
                                      f'questions it gets wrong first, with {fix("flag", name)}.')

@@ -40,7 +40,7 @@ def _braces_escaped(text: str) -> str:
 # %% ../nbs/05_maker.ipynb #1be5b8a2
 @dataclass(frozen=True)
 class Prompts:
-    "Every message the tool maker sends; `fingerprint` names the exact text in a tool's provenance"
+    "Every message the tool maker sends"
     version: str = 'latm-paper-1'
     example: str = 'Question: {question}\nAnswer: {answer}'  # one demonstration; they are joined by blank lines
     propose: str = ('{examples}\n\nPlease write a generic Python function to solve this type of problems using only '
@@ -62,7 +62,7 @@ class Prompts:
 
     @property
     def fingerprint(self) -> str:
-        "The version and a hash of every prompt's text"
+        "The version and a hash of every prompt's text, naming the exact text in a tool's provenance"
         return f"{self.version}+{hashlib.sha256(repr(asdict(self)).encode()).hexdigest()[:10]}"
 
     def examples(self, examples: list) -> str:
@@ -102,8 +102,9 @@ def _first_line(node) -> int:
     return min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
 
 def _defined_name(node) -> str | None:
-    "The name a top-level definition gives: a function's or class's, an assignment's first target; None for an import"
+    "The name a top-level definition gives, or None for an import"
     if isinstance(node, (ast.Import, ast.ImportFrom)): return None
+    # a function's or class's name, else an assignment's first target
     return getattr(node, 'name', None) or ast.unparse(node.targets[0] if isinstance(node, ast.Assign) else node.target)
 
 def _assigned(node) -> set:
@@ -167,7 +168,7 @@ def error_text(result, code: str,
 _token_re = re.compile(r'(?:(?<![^\W_])-)?\d+(?:\.\d+)?|[^\W_]+')
 
 def content_tokens(value) -> tuple:
-    "What `value` says as an answer: its words and numbers, in order and lowercased, without punctuation or brackets"
+    "What `value` says as an answer: its words and numbers, in order and lowercased"
     return tuple(_token_re.findall(normalise_answer(value).lower()))
 
 def says_answer(value, answer: str, question: str = '') -> bool:
@@ -179,7 +180,7 @@ def says_answer(value, answer: str, question: str = '') -> bool:
 def _squash(text: str) -> str: return ' '.join(text.split())
 
 def solutions_by_question(cases: list, examples: list) -> list:
-    "Each example's solution among the (question, solution) `cases`, or None: by its question as written, or content"
+    "Each example's solution among the (question, solution) `cases`, or None"
     written, by_tokens = {_squash(q): s for q, s in cases}, {content_tokens(q): s for q, s in cases}
     keys = [content_tokens(e.question) for e in examples]
     unique = lambda k: by_tokens.get(k) if keys.count(k) == 1 else None  # tokens that name one example alone
@@ -199,7 +200,7 @@ class MakingProgress:
 
 # %% ../nbs/05_maker.ipynb #8ca88fc9
 class ToolMakingError(LatmError):
-    "Making a tool failed at a stage after its bounded retries; keeps the whole transcript, and what the attempt cost"
+    "Making a tool failed at a stage after its bounded retries, keeping the whole transcript and the cost"
     def __init__(self, task: str, stage: str, why: str, transcript: list, attempts: dict,
                  usage: Usage | None = None, cost: float | None = 0.0,  # tokens and dollars spent before it failed
                  endpoint_failed: bool = False):  # the model could not be asked: `why` says what to fix, not the model
@@ -386,13 +387,13 @@ def parse_wrapped(reply: str, entry: str) -> tuple:
 
 # %% ../nbs/05_maker.ipynb #022136ec
 def _shown(value, question: str) -> str:
-    "How a use case's value reads in a repair turn: its repr and what it normalises to, or why latm will not read it"
+    "How a use case's value reads in a repair turn: its repr and what it normalises to"
     try: return f'{value!r}, which is {normalise_answer(value, question)!r}'
     except AnswerError as e: return f'a value latm will not read ({e})'
 
 # %% ../nbs/05_maker.ipynb #b8e939ee
 def check_use_cases(source: str, cases: list, examples: list, sandbox: Sandbox) -> tuple:
-    "([UseCase, ...], None, the slowest's seconds) if each example has a use case answering it, else (None, why, None)"
+    "(use cases, None, slowest seconds) if every example's use case answers it, else (None, why, None)"
     use_cases, seconds = [], []
     for i, (e, solution) in enumerate(zip(examples, solutions_by_question(cases, examples)), 1):
         if solution is None:
@@ -474,7 +475,7 @@ def make_tool(task: Task,
               library=None,  # a `ToolLibrary` to add the verified tool to (None: just return it)
               force: bool = False,  # replace the tool's current version even if the new one fails its tests
               **kwargs) -> Tool:  # passed to `ToolMaker`: maker, verifier, sandbox, prompts, retries, progress, name
-    "Make a verified tool for `task`; stored in `library` if one is given, then returned as stored, with its version"
+    "Make a verified tool for `task` and return it as stored, with its version"
     tool = ToolMaker(task, **kwargs).make()
     return tool if library is None else library.add(tool, force=force)
 

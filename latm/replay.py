@@ -82,6 +82,6 @@ def check(self: TranscriptReplay):
 # %% ../nbs/00a_replay.ipynb #ab942d18
 @contextlib.contextmanager
 def serving(replay: TranscriptReplay):
-    "Serve `replay` on loopback, yielding its `base_url`; raise at the end unless the whole recording was replayed"
+    "Serve `replay` on loopback, yielding its `base_url`"
     with ScriptedServer(replay) as server: yield server.url
-    replay.check()
+    replay.check()  # raises unless the whole recording was replayed

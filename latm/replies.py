@@ -48,7 +48,7 @@ def extract_code(reply: str) -> str:
 
 # %% ../nbs/04a_replies.ipynb #c08dfc51
 def answer_variable(code: str) -> str:
-    "The variable `code` leaves its answer in: `ans` if it sets it, else the last `ans*` it sets (GPT-4's `ans1`...)"
+    "The variable `code` leaves its answer in: `ans` if it sets it, else the last `ans*` it sets"
     try: tree = ast.parse(code)
     except SyntaxError: return 'ans'
     assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
@@ -65,11 +65,11 @@ _answer_edges = re.compile(r'^[\s*`]+|[\s*`]*\.?[\s*`]*$')  # emphasis, code mar
 
 def final_answer(reply: str,
                  unmarked: str = 'last') -> str:  # the line of a reply with neither convention: 'last' or 'first'
-    "The final answer in `reply`'s answer, as written: after its last 'the answer is' or 'Answer:', else a whole line"
+    "The final answer in `reply`'s answer, as written: after its last 'the answer is' or 'Answer:'"
     start, end = answer_span(reply or '')
     text = (reply or '')[start:end]
     ends = [m.end() for m in _answer_is.finditer(text)] + [m.end() for m in _answer_line.finditer(text)]
     after = max(ends, default=None)
     if after is not None: line = text[after:].strip().split('\n')[0]
-    else: line = (text.strip().splitlines() or [''])[-(unmarked == 'last')]
+    else: line = (text.strip().splitlines() or [''])[-(unmarked == 'last')]  # else a whole line
     return _answer_edges.sub('', line)

@@ -41,7 +41,7 @@ _NAMED = {'int': 'integer', 'float': 'number', 'str': 'string', 'bool': 'boolean
           'dict': 'object', 'Dict': 'object', 'Mapping': 'object'}
 
 def _name(node) -> str:
-    "The last part of a (dotted) name: `typing.List` -> 'List'; '' for anything else"
+    "The last part of a (dotted) name, '' for anything else: `typing.List` -> 'List'"
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ''
 
 def _arguments(node) -> list:
@@ -50,7 +50,7 @@ def _arguments(node) -> list:
 
 # %% ../nbs/03a_schema.ipynb #7e807413
 def annotation_schema(node) -> dict:
-    "JSON Schema for an annotation node read from source; {} (anything) for one latm cannot read"
+    "JSON Schema for an annotation node read from source, {} (anything) for one latm cannot read"
     if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a string annotation
         try: node = ast.parse(node.value, mode='eval').body
         except SyntaxError: return {}
@@ -70,7 +70,7 @@ def annotation_schema(node) -> dict:
 
 # %% ../nbs/03a_schema.ipynb #ed0602fa
 def value_schema(value) -> dict:
-    "The JSON Schema type of a Python literal value, with item types for containers; {} for one JSON cannot carry"
+    "The JSON Schema type of a Python literal value, with item types for containers"
     if value is None: return {'type': 'null'}
     for kind, name in ((bool, 'boolean'), (int, 'integer'), (float, 'number'), (str, 'string')):
         if isinstance(value, kind): return {'type': name}
@@ -82,7 +82,7 @@ def value_schema(value) -> dict:
 
 # %% ../nbs/03a_schema.ipynb #c139ff4f
 def _literal(node, known: dict):
-    "(True, value) when `node` is a literal or a name set to one; (False, None) otherwise"
+    "(True, value) when `node` is a literal or a name set to one, else (False, None)"
     if isinstance(node, ast.Name) and node.id in known: return True, known[node.id]
     try: return True, ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): return False, None
@@ -98,8 +98,8 @@ def _assigned_literals(tree) -> dict:
 
 # %% ../nbs/03a_schema.ipynb #fa38cc98
 def call_literals(call, known: dict, positional: list) -> dict | None:
-    "{parameter: value} for the arguments of `call` that are literals (or `known` names); None if positions are unknown"
-    if any(isinstance(a, ast.Starred) for a in call.args): return None
+    "{parameter: value} for the arguments of `call` that are literals or `known` names"
+    if any(isinstance(a, ast.Starred) for a in call.args): return None  # positions unknown after a *args
     found = {}
     for name, node in [*zip(positional, call.args), *((k.arg, k.value) for k in call.keywords if k.arg)]:
         ok, value = _literal(node, known)
@@ -107,9 +107,9 @@ def call_literals(call, known: dict, positional: list) -> dict | None:
     return found
 
 def entry_calls(code: str, entry: str) -> tuple:
-    "({name: literal} assigned at the top level of `code`, [every call of `entry` in it]); nothing if it does not parse"
+    "({name: literal} assigned at the top level of `code`, [every call of `entry` in it])"
     try: tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError): return {}, []
+    except (SyntaxError, ValueError, RecursionError, MemoryError): return {}, []  # nothing if it does not parse
     return _assigned_literals(tree), [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _name(n.func) == entry]
 
 def use_case_values(code: str,  # a use case's solution
@@ -146,7 +146,7 @@ def _docment(line: int, comments: dict, taken: set) -> str:
 
 # %% ../nbs/03a_schema.ipynb #996fd6ef
 def entry_function(source: str, entry: str):
-    "The `def entry` among the top-level statements of `source`; a `LatmError` if it has none"
+    "The `def entry` among the top-level statements of `source`"
     try: tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         raise LatmError(f'The tool source cannot be read: {e}.') from None
@@ -179,8 +179,9 @@ def _default(node) -> tuple:
     ok, value = _literal(node, {})
     return (ok and value_schema(value) != {} and not isinstance(value, (set, frozenset)), value)
 
-def parameter_schema(p: Parameter, values: list) -> dict:
-    "JSON Schema of parameter `p`: its annotation, else the types of `values` (what its use cases pass) and its default"
+def parameter_schema(p: Parameter,
+                     values: list) -> dict:  # the values its use cases pass
+    "JSON Schema of parameter `p`: its annotation, else the types of `values` and of its default"
     has_default, default = _default(p.default) if p.default is not None else (False, None)
     seen = [*values, *([default] * has_default)]
     found = reduce(merge_schemas, map(value_schema, seen)) if seen else {}
@@ -237,8 +238,9 @@ def tool_description(tool: Tool) -> str:
 
 # %% ../nbs/03a_schema.ipynb #0b8f5037
 class ArgumentError(LatmError):
-    "Arguments do not fit a tool's schema; `.parameters` names the parameters at fault"
-    def __init__(self, message: str, parameters: list):
+    "Arguments do not fit a tool's schema"
+    def __init__(self, message: str,
+                 parameters: list):  # the names of the parameters at fault
         super().__init__(message)
         self.parameters = parameters
 
@@ -278,7 +280,7 @@ def validate_arguments(schema: dict,  # a tool's schema, from `tool_schema`
 def arguments_code(tool: Tool,
                    arguments: dict,  # parameter name -> value, as JSON gives them
                    schema: dict | None = None) -> str:  # the tool's schema (None: `tool_schema(tool)`)
-    "Code that calls `tool`'s function with `arguments` in the sandbox; `ArgumentError` before that if they do not fit"
+    "Code that calls `tool`'s function with `arguments` in the sandbox, once they fit its schema"
     validate_arguments(schema or tool.parameters or tool_schema(tool), arguments, repr(tool.name))
     only = [p.name for p in parameters_of(tool.source, tool.entry_point) if p.kind == 'positional-only']
     by_position = [arguments[n] for n in only if n in arguments]
@@ -292,7 +294,7 @@ def openai_tool(tool: Tool) -> dict:
                          'parameters': tool.parameters or tool_schema(tool)}}
 
 def parse_arguments(text: str, tool: str = 'the tool') -> dict:
-    "The arguments of a function call, from its JSON text; `ArgumentError` if they are not a JSON object"
+    "The arguments of a function call, from its JSON text"
     try: arguments = json.loads(text or '{}')
     except ValueError as e:
         raise ArgumentError(f'The arguments to {tool} are not valid JSON ({e}): send one JSON object '

@@ -31,13 +31,13 @@ class Example:
     answer: str
 
 class ExampleError(LatmError):
-    "Examples that cannot be read; the message names the row and the fix"
+    "Examples that cannot be read, with a message that names the row and the fix"
 
 # %% ../nbs/04_tasks.ipynb #3d7e66d2
 QUESTION_KEYS, ANSWER_KEYS = ('question', 'input', 'q', 'prompt'), ('answer', 'target', 'a', 'output')
 
 def as_example(row, where: str = 'row') -> Example:
-    "An `Example` from an `Example`, a (question, answer) pair, or a dict with question/input and answer/target keys"
+    "An `Example` from an `Example`, a (question, answer) pair, or a dict with a question and an answer key"
     if isinstance(row, Example): return row
     if isinstance(row, (tuple, list)) and len(row) == 2: q, a = row
     elif isinstance(row, dict):
@@ -91,7 +91,7 @@ def _read_text(path: Path) -> str:
 
 # %% ../nbs/04_tasks.ipynb #01998aca
 def _jsonl_rows(text: str, path: Path) -> list:
-    "The rows of a JSONL file; a line that is not JSON is named by its number"
+    "The rows of a JSONL file, naming a line that is not JSON by its number"
     rows = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
@@ -197,7 +197,7 @@ def pinned_sha256() -> dict:
 
 # %% ../nbs/04_tasks.ipynb #2c577cfa
 class DataError(LatmError):
-    "A paper file that cannot be had; the message says what to do"
+    "A paper file that cannot be had, with a message that says what to do"
 
 def cache_dir() -> Path:
     "Where downloaded paper files are kept: `$XDG_CACHE_HOME/latm`, else `~/.cache/latm`"
@@ -267,13 +267,13 @@ MAX_ANSWER_DIGITS = 10_000  # digits of one int in an answer: writing an int cos
 MAX_ANSWER_DEPTH = 100  # lists, tuples, sets and dicts nested in an answer
 
 class AnswerError(LatmError, ValueError):
-    "An answer too large or too deeply nested to normalise; the message says which bound it passed"
+    "An answer too large or too deeply nested to normalise, with a message naming the bound it passed"
 
 _ASK_FORM = 'give the answer in the form the question asks for'
 
 # %% ../nbs/04_tasks.ipynb #1eafce93
 def check_answer(ans):
-    "Raise `AnswerError` unless `ans` keeps within the bounds; it stops at the first part past one, so it costs little"
+    "Raise `AnswerError` unless `ans` keeps within the bounds"
     todo, size = [(ans, 0)], 0
     while todo:
         v, depth = todo.pop()
@@ -318,8 +318,8 @@ _letter_re = re.compile(r'\(?([A-Za-z])\)?\.?(?:\s+(.+))?', re.S)
 def _option_key(text: str) -> str: return text.strip().rstrip('.').strip().lower()
 
 def normalise_answer(ans, question: str = '') -> str:
-    "`ans` as the string BIG-Bench Hard compares: options as `(X)`, lists joined by spaces; `AnswerError` past a bound"
-    check_answer(ans)
+    "`ans` as the string BIG-Bench Hard compares: options as `(X)`, lists joined by spaces"
+    check_answer(ans)  # `AnswerError` past a bound
     s, opts = _plain(ans), options_of(question)
     if not opts: return s
     if (m := _letter_re.fullmatch(s)) and (letter := m.group(1).upper()) in opts:
@@ -331,7 +331,7 @@ def normalise_answer(ans, question: str = '') -> str:
 
 # %% ../nbs/04_tasks.ipynb #8870f9b5
 def answers_match(ans, expected, question: str = '') -> bool:
-    "Whether `ans` is `expected` once both are normalised for `question`; an answer past a bound matches nothing"
+    "Whether `ans` is `expected` once both are normalised for `question`"
     want = normalise_answer(expected, question)  # an `expected` past one is an error in the examples: it raises
     try: return normalise_answer(ans, question) == want
-    except AnswerError: return False
+    except AnswerError: return False  # an answer past a bound matches nothing

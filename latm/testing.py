@@ -20,7 +20,7 @@ from fastcore.basics import patch
 # %% ../nbs/00_testing.ipynb #03782ea4
 @dataclass
 class Reply:
-    "One scripted answer of the test server: text or tool calls, or an HTTP error, latency, a malformed body or a hang"
+    "One scripted server answer: text, tool calls, an HTTP error, a delay, a malformed body or a hang"
     text: str = ''  # assistant message content (or the error message when `status` is not 200)
     status: int = 200  # HTTP status; 429 and 5xx make the openai client retry
     delay: float = 0.0  # seconds to wait before answering
@@ -54,7 +54,7 @@ class PrefixCache:
         self.block, self.seen, self.lock = block, set(), threading.Lock()
 
     def cached_tokens(self, messages: list) -> int:
-        "Leading tokens of `messages` seen in an earlier prompt; records this prompt's blocks"
+        "Leading tokens of `messages` seen in an earlier prompt, recording this prompt's blocks as seen"
         tokens = [t for m in messages for t in [m.get('role', '')] + _token_re.findall(message_text(m))]
         h, hashes = hashlib.sha256(), []
         for i in range(0, len(tokens) - len(tokens) % self.block, self.block):
@@ -263,10 +263,10 @@ def next_reply(self: ScriptedServer, request: dict) -> Reply:
 @patch
 @contextlib.contextmanager
 def in_flight(self: ScriptedServer):
-    "Count a chat request as in flight while it is answered; `max_active` keeps the peak"
+    "Count a chat request as in flight while it is answered"
     with self.lock:
         self.active += 1
-        self.max_active = max(self.max_active, self.active)
+        self.max_active = max(self.max_active, self.active)  # the peak
     try: yield
     finally:
         with self.lock: self.active -= 1
@@ -288,7 +288,7 @@ def authorised(self: ScriptedServer, headers) -> bool:
 
 @patch
 def wait(self: ScriptedServer, seconds) -> bool:
-    "Sleep `seconds` (None: until the server stops); True if the server is stopping"
+    "Sleep `seconds` (None: until the server stops) and return whether the server is stopping"
     return self._stop.wait(seconds) if seconds is None or seconds > 0 else self._stop.is_set()
 
 # %% ../nbs/00_testing.ipynb #36664633
