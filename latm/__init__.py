@@ -29,15 +29,17 @@ def said(message: str, surface: str = 'python') -> str:  # 'python', 'terminal' 
     "`message` with each `fix` marker said as `surface` says it"
     return _fix_re.sub(lambda m: FIXES[m[1]][surface].format(m[2] or ''), message)
 
+# The message of a latm error (its first argument) says what failed and what to do, with `fix` markers that each
+# surface (Python, terminal, notebook) says in its own words.
 class LatmError(Exception):
-    "Base of latm's errors; the message (the first argument) says what failed and what to do, in the surface's words"
+    "Base of latm's errors, said in the words of the surface showing it"
     def __str__(self): return self.said()
     def said(self, surface: str = 'python') -> str:  # 'python', 'terminal' or 'notebook'
         "The message as `surface` says it"
         return said(str(self.args[0]) if self.args else '', surface)
 
 class LatmWarning(UserWarning):
-    "A warning from latm; like `LatmError`, its advice is said in the words of the surface showing it"
+    "A warning from latm, its advice said like `LatmError`'s in the surface's words"
     __str__, said = LatmError.__str__, LatmError.said
 
 def load_ipython_extension(ip):

@@ -32,7 +32,7 @@ PAPER_TASKS = ('logical_deduction_five_objects', 'tracking_shuffled_objects_five
                'word_sorting', 'chinese_remainder_theorem', 'schedule_meeting')  # the paper's Table 2
 
 class BenchError(LatmError):
-    "A benchmark that cannot run as asked; the message says what to change"
+    "A benchmark that cannot run as asked, its message saying what to change"
 
 # %% ../nbs/09_bench.ipynb #fb4e240d
 def slug(text: str) -> str:
@@ -47,7 +47,7 @@ def load_task(name: str, data=None) -> Task:
 
 # %% ../nbs/09_bench.ipynb #c88b3fa7
 def is_correct(answer, example: Example, task: str = '') -> bool:
-    "Whether `answer` is `example`'s target by BBH's exact match (options by letter; Dyck without spaces)"
+    "Whether `answer` is `example`'s target by BBH's exact match"
     if answer is None: return False
     if task == 'dyck_languages': answer = str(answer).replace(' ', '')
     return answers_match(answer, example.answer, example.question)
@@ -77,17 +77,17 @@ def answer_only_messages(prompt: str | None, question: str) -> list:
 
 # %% ../nbs/09_bench.ipynb #7f9460b9
 class ResultStore:
-    "Scored questions of one (task, method, model) in a JSONL file: appended and synced one by one, read back on resume"
+    "Scored questions of one (task, method, model) in a JSONL file, read back on resume"
     def __init__(self, path):  # the JSONL file
         self.path, self.lock = Path(path), threading.Lock()
 
     def load(self) -> dict:
-        "Question index -> stored result; lines cut off by an interruption are skipped"
+        "Question index -> stored result"
         done = {}
         if not self.path.exists(): return done
         for line in self.path.read_text(encoding='utf-8').splitlines():
             try: r = json.loads(line)
-            except ValueError: continue
+            except ValueError: continue  # a line cut off by an interruption
             if isinstance(r, dict) and 'index' in r: done[r['index']] = r
         return done
 
@@ -159,7 +159,7 @@ async def _work(queue: list, bar, failures: list):
         bar.update(1)
 
 async def arun_jobs(jobs: list, concurrency: int = 8, progress: bool = True) -> list:
-    "Answer every pending question of `jobs`, `concurrency` at a time; returns the failures"
+    "Answer every pending question of `jobs`, `concurrency` at a time, returning the failures"
     queue = [(j, i, e) for j in jobs for i, e in j.pending()][::-1]
     total = sum(len(j.examples) for j in jobs)
     bar, failures = tqdm(total=total, initial=total - len(queue), desc='questions', disable=not progress), []
@@ -169,9 +169,9 @@ async def arun_jobs(jobs: list, concurrency: int = 8, progress: bool = True) -> 
 
 # %% ../nbs/09_bench.ipynb #f384aea2
 def break_even(making: float, per_question: float, baseline: float) -> float:
-    "Questions after which paying `making` once and `per_question` each is cheaper than `baseline` each (NaN: never)"
+    "Questions after which paying `making` once and `per_question` each is cheaper than `baseline` each"
     if any(x is None or pd.isna(x) for x in (making, per_question, baseline)) or baseline <= per_question:
-        return float('nan')
+        return float('nan')  # never
     return float(math.floor(making / (baseline - per_question)) + 1)
 
 # %% ../nbs/09_bench.ipynb #d351991a
@@ -212,7 +212,7 @@ def tool_for(task: Task, maker: Model, library: ToolLibrary, say=print) -> Tool:
 
 def latm_job(task: Task, examples: list, maker: Model, user: Model, tools: ToolLibrary, folder: Path,
              say=print, method: str = 'latm') -> tuple:  # 'latm' or 'latm-function'
-    "(the LATM job of `task`, its tool's making cost): the tool made by `maker` or taken from `tools`, used by `user`"
+    "(the LATM job of `task`, answered by `user` with its tool, the tool's making cost)"
     tool = tool_for(task, maker, tools, say)
     store = ResultStore(folder / f'{method}-{slug(user.model)}.jsonl')
     tool_user = ToolUser(tool, user=user, temperature=0, calls=LATM_CALLS[method])
@@ -321,7 +321,7 @@ def plot_table(table: pd.DataFrame):
 
 # %% ../nbs/09_bench.ipynb #664c9bff
 def write_report(table: pd.DataFrame, out) -> dict:
-    "Write results.md, results.csv and results.png in `out`; returns their paths"
+    "Write results.md, results.csv and results.png in `out`, returning their paths"
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {k: out / f'results.{k}' for k in ('md', 'csv', 'png')}

@@ -28,7 +28,7 @@ from .bench import check_endpoint
 
 # %% ../nbs/10_cli.ipynb #1ec21bce
 def library_at(path) -> ToolLibrary:  # a folder (None: $LATM_LIBRARY, else ./latm_tools)
-    "The tool library at `path`; a `LatmError` if `path` is a file"
+    "The tool library at `path` (a `LatmError` if it is a file)"
     library = ToolLibrary(path)
     if library.path.exists() and not library.path.is_dir():
         raise LatmError(f'{library.path} is a file, not a tool library: '
@@ -44,7 +44,7 @@ def emit(args, data, text: str):
 PAPER_SPLIT = "as the paper did: the first 3 to propose from, the 6th to 8th to verify with, from the 11th on held out"
 
 def task_from(args) -> Task:
-    "The task `latm make` was given: its examples split by --train and --valid, or with --bbh as the paper split them"
+    "The task `latm make` was given, split by --train and --valid or, with --bbh, as the paper split it"
     split = {k: v for k, v in dict(k_train=args.train, k_valid=args.valid).items() if v is not None}
     if not args.bbh: return Task(args.name, load_examples(args.examples), **split)
     if split:
@@ -146,7 +146,7 @@ def flag(args, library: ToolLibrary) -> int:
 
 # %% ../nbs/10_cli.ipynb #lc10a003
 def check(args) -> int:
-    "`latm check`: re-run the tools' tests and use cases; exit code 1 if one fails"
+    "`latm check`: re-run the tools' tests and use cases"
     library = library_at(args.library)
     table = library.check(args.names or None, stale=args.stale, max_failure_rate=args.max_failure_rate)
     if not len(table):
@@ -242,8 +242,9 @@ def live_result(name: str, group: pd.DataFrame, df: pd.DataFrame) -> dict:
                 paper_gpt35=gpt35, paper_gpt4=gpt4, first_error=next(iter(df.error.dropna()), None))
 
 # %% ../nbs/10_cli.ipynb #dc574cde
-def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int, say=print) -> list:
-    "Answer the dispatched questions with the user model: accuracy, tokens, cost, first error per task, and the paper's"
+def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int,
+                say=print) -> list:  # per task: accuracy, tokens, cost, first error, and the paper's accuracy
+    "Answer the dispatched questions with the user model, task by task"
     user, results = Model('user'), []
     check_endpoint(user)
     for name, group in picked[picked.tool.notna()].groupby('tool', sort=False):
@@ -262,7 +263,7 @@ def answer_live(library: ToolLibrary, picked: pd.DataFrame, concurrency: int, sa
 
 # %% ../nbs/10_cli.ipynb #63706d87
 def demo(args) -> int:
-    "Replay the paper's GPT-4 tool making, store the tools, dispatch held-out questions; answer live with an endpoint"
+    "`latm demo`: replay the paper's GPT-4 tool making, then dispatch the held-out questions"
     if args.library: return demo_in(library_at(args.library), args)
     with tempfile.TemporaryDirectory(prefix='latm-demo-') as scratch: return demo_in(ToolLibrary(scratch), args)
 
@@ -297,7 +298,7 @@ def demo_in(library: ToolLibrary, args) -> int:
 from .models import doctor, PRICES_CHECKED
 
 def doctor_command(args) -> int:
-    "Check every role's endpoint, key, model and a one-token call; say what each role costs per 1,000 questions"
+    "`latm doctor`: check every role's endpoint, key, model and a one-token call"
     table, problems = doctor()
     if args.json:
         roles = table.reset_index().to_dict('records')

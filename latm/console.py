@@ -171,7 +171,7 @@ def add_serve_arguments(p):
 def add_command(sub, name: str,
                 job: str,  # 'module:function', imported only when the command runs
                 help: str, description: str, **kw) -> argparse.ArgumentParser:
-    "Add the subcommand `name` to the subparsers `sub`, with `--json`; its parser, for its own options"
+    "Add the subcommand `name` (with `--json`) to the subparsers `sub` and return its parser"
     c = sub.add_parser(name, help=help, description=description, **kw)
     c.set_defaults(job=job)
     c.add_argument('--json', action='store_true', help='print the result as JSON on stdout')

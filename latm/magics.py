@@ -79,7 +79,7 @@ class BoundTool:
 # %% ../nbs/08_magics.ipynb #08067c08
 @patch
 def ask(self: BoundTool, question: str) -> Answer:
-    "Answer `question` with the tool: the whole `Answer`; an error of the tool's own code goes to its log"
+    "Answer `question` with the tool, returning the whole `Answer`"
     a = self.answered[question] = use_tool(self.tool, question, user=self.user or Model('user'), **self.kwargs)
     if len(self.answered) > 1_000: self.answered.pop(next(iter(self.answered)))
     if self.library is not None and a.tool_failed:
@@ -88,7 +88,7 @@ def ask(self: BoundTool, question: str) -> Answer:
 
 @patch
 def __call__(self: BoundTool, question: str) -> str:
-    "The answer to `question`; raises `LatmError` when there is none"
+    "The answer to `question`, raising `LatmError` when there is none"
     a = self.ask(question)
     if not a.ok: raise LatmError(f'Tool {self.tool.name!r} found no answer: {a.error}')
     return a.answer
@@ -109,8 +109,9 @@ def tool_html(tool: Tool) -> str:
 
 # %% ../nbs/08_magics.ipynb #efa7c8c7
 class MakingDisplay:
-    "A live ipywidgets view of one making run; with `review`, Store and Discard buttons"
-    def __init__(self, name: str, review: bool = False,
+    "A live ipywidgets view of one making run"
+    def __init__(self, name: str,
+                 review: bool = False,  # show Store and Discard buttons
                  on_store=None, on_discard=None):  # callbacks run when a button is pressed
         self.name = name
         self.state = dict(stage='starting', attempt=0, prompt_tokens=0, completion_tokens=0, cost=0.0, events=[],
@@ -158,11 +159,11 @@ def show_tool(self: MakingDisplay, tool: Tool, note: str = ''):
 # %% ../nbs/08_magics.ipynb #43c309c6
 @patch
 def decide(self: MakingDisplay, decision: str, callback=None):
-    "Run the decision's callback, then record the decision and retire the buttons; a callback that fails leaves them"
+    "Run the decision's callback, then record the decision and retire the buttons"
     if self.state['decision'] is not None: return
     try:
         if callback: callback()
-    except LatmError as e:
+    except LatmError as e:  # a callback that fails leaves the buttons, and says why
         why = html.escape(e.said("notebook"))
         self.result.value += f'<p><b>{html.escape(self.name)} was not {decision}</b>: {why}</p>'
         return
@@ -206,9 +207,9 @@ class LatmMagics:
 # %% ../nbs/08_magics.ipynb #b2fbe643
 @patch
 def bind_library(self: LatmMagics):
-    "Put a callable for every tool of the library into the user's namespace, leaving names the user already has alone"
+    "Put a callable for every tool of the library into the user's namespace"
     for tool in self.library:
-        if tool.name not in self.shell.user_ns: self.bind(tool)
+        if tool.name not in self.shell.user_ns: self.bind(tool)  # a name the user already has stays theirs
 
 # %% ../nbs/08_magics.ipynb #71b98a41
 @patch
@@ -287,7 +288,7 @@ def wait_for_review(self: LatmMagics, tool: Tool, view: MakingDisplay, widget_sh
 @patch
 def store(self: LatmMagics, name: str,
           force: bool = False):  # replace the stored version even if the tool fails its tests
-    "Add the reviewed tool `name` to the library; it waits on if the library refuses it"
+    "Add the reviewed tool `name` to the library"
     if name not in self.pending:
         raise LatmError(f'No tool named {name!r} is waiting for review: make one with %%maketool {name} --review.')
     self.bind(self.library.add(self.pending[name], force=force))
@@ -296,7 +297,7 @@ def store(self: LatmMagics, name: str,
 # %% ../nbs/08_magics.ipynb #2e4074d2
 @patch
 def discard(self: LatmMagics, name: str):
-    "Forget the reviewed tool `name`; its name goes back to the library's tool, if there is one"
+    "Forget the reviewed tool `name`"
     if name not in self.pending: raise LatmError(f'No tool named {name!r} is waiting for review.')
     del self.pending[name]
     self.rebind(name)
@@ -314,14 +315,14 @@ def option_key(flag: str) -> str:
     return flag.removeprefix('--').replace('-', '_')
 
 # %% ../nbs/08_magics.ipynb #mg8b0003
-def split_options(line: str, options: dict,  # flag -> its `Option`
+def split_options(line: str, options: dict,  # flag -> its `Option` (-v is always taken)
                   usage: str) -> tuple:  # what takes them and what follows, e.g. '%solve takes {} before the question'
-    "(options, the rest verbatim) from a magic's `[options] rest`: -v and `options`; `--` ends them"
+    "(options, the rest verbatim) from a magic's `[options] rest`"
     opts, rest = {'verbose': False, **{option_key(f): o.default for f, o in options.items()}}, line.strip()
     while rest.startswith('-'):
         flag, _, rest = rest.partition(' ')
         rest = rest.lstrip()
-        if flag == '--': break
+        if flag == '--': break  # `--` ends the options
         if flag in ('-v', '--verbose'): opts['verbose'] = True
         elif flag in options:
             value, _, rest = rest.partition(' ')
@@ -347,7 +348,7 @@ USETOOL_OPTIONS = {  # option -> what it takes; a batch's options are `use_tool_
 BATCH_ONLY = ('--max-cost', '--cluster', '--out')  # options of `%%usetool` that mean nothing for one question
 
 def split_usetool_line(line: str) -> tuple:
-    "(options, tool name, question) from `[options] NAME question`; a question is taken verbatim"
+    "(options, tool name, question verbatim) from `[options] NAME question`"
     opts, rest = split_options(line, USETOOL_OPTIONS, '%usetool takes {} before the tool name')
     name, _, question = rest.partition(' ')
     if not name: raise LatmError('Name a tool: %usetool [-v] [--user MODEL] NAME question (see %tools for the names).')
@@ -366,7 +367,7 @@ def tool_named(self: LatmMagics, name: str) -> Tool:
 # %% ../nbs/08_magics.ipynb #1a2ddb9d
 @patch
 def usetool(self: LatmMagics, line: str, cell: str | None = None):
-    "Answer a question with a stored tool (one per line of the cell for a batch); `-v` shows the call code and cost"
+    "Answer a question with a stored tool, or each line of the cell as a batch"
     verbose = '-v' in line.split() or '--verbose' in line.split()
     with one_line_errors(verbose):
         opts, name, question = split_usetool_line(line)
@@ -412,7 +413,7 @@ def tools_table(self: LatmMagics) -> pd.DataFrame:
 # %% ../nbs/08_magics.ipynb #8745e4ee
 @patch
 def tools(self: LatmMagics, line: str = ''):
-    "The tool library: `%tools`, `%tools show|rm|edit NAME`, `%tools store NAME [--force]`, `%tools discard NAME`, ..."
+    "Show the tool library or act on it: `%tools show|rm|edit|store|discard NAME`, `%tools check`, ..."
     words = shlex.split(line)
     verbose, force = '-v' in words, '--force' in words
     words = [w for w in words if w not in ('-v', '--force')]
@@ -450,7 +451,7 @@ def lifecycle(self: LatmMagics, action: str, args: list, force: bool = False):
 # %% ../nbs/08_magics.ipynb #102247d6
 @patch
 def settings_table(self: LatmMagics) -> pd.DataFrame:
-    "The settings each role uses now; keys are only said to be set, never shown"
+    "The settings each role uses now, a key only said to be set or not"
     rows = []
     for role in ROLES:
         s = role_settings(role)
@@ -490,7 +491,7 @@ _latm_settings = LatmMagics.latm
 
 @patch
 def latm(self: LatmMagics, line: str = ''):
-    "Show latm's settings and usage, or set them: `%latm ROLE.SETTING=VALUE ...`, `%latm library=PATH`; `%latm doctor`"
+    "Show or set latm's settings (`%latm ROLE.SETTING=VALUE`, `%latm library=PATH`), or run `%latm doctor`"
     if line.split() != ['doctor']: return _latm_settings(self, line)
     with one_line_errors():
         table, problems = doctor()
@@ -503,7 +504,7 @@ SOLVE_OPTIONS = {'--calls': Option('code|function', 'function', one_of(CALLS), '
                  '--train': Option('K', '3', whole_number()), '--valid': Option('K', '3', whole_number())}
 
 def split_solve_line(line: str) -> tuple:
-    "(options, question) from `[options] question`; the question is taken verbatim, and `--` ends the options"
+    "(options, question verbatim) from `[options] question`"
     return split_options(line, SOLVE_OPTIONS, '%solve takes {} before the question')
 
 # %% ../nbs/08_magics.ipynb #81eaaae1
@@ -517,7 +518,7 @@ def examples_named(name: str, namespace: dict):
 # %% ../nbs/08_magics.ipynb #4b26c020
 @patch
 def solve(self: LatmMagics, line: str = ''):
-    "Answer a question with the library's tools, else with one made from `--examples`, else with the maker (keeping it)"
+    "Answer a question with a stored tool, else one made from `--examples`, else the maker"
     with one_line_errors('-v' in line.split() or '--verbose' in line.split()):
         opts, question = split_solve_line(line)
         if not question: raise LatmError('Ask a question: %solve your question (-v to see which way it was answered).')

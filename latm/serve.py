@@ -207,7 +207,7 @@ def _why_none(self: ToolServer, d) -> str:
 # %% ../nbs/11_serve.ipynb #b69444d4
 @patch
 async def solve(self: ToolServer, question: str) -> 'types.CallToolResult':
-    "Answer `question` with the stored tool the dispatcher picks; say so when no tool fits"
+    "Answer `question` with the stored tool the dispatcher picks, or say that no tool fits"
     dispatcher = await anyio.to_thread.run_sync(self._dispatcher)
     d = await dispatcher.adispatch(question)
     if d.tool is None:
@@ -232,7 +232,7 @@ async def notify(self: ToolServer):
 # %% ../nbs/11_serve.ipynb #664a2823
 @patch
 async def changed(self: ToolServer) -> bool:
-    "Notify the clients if the library changed since the last look; whether it had"
+    "Whether the library changed since the last look, notifying the clients if it had"
     now = await anyio.to_thread.run_sync(self.fingerprint)
     if now == self.seen: return False
     self.seen = now
