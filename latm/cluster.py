@@ -79,7 +79,7 @@ def job_spec(tool: Tool, user: Model | None = None, sandbox: Sandbox | None = No
 
 # %% ../nbs/06a_cluster.ipynb #66f18bab
 class _Reporter:
-    "A running partition's voice: progress and usage go to the driver; the job's stop flag comes back"
+    "A running partition's voice to the driver, and its ear for the job's stop flag"
     def __init__(self, spec: JobSpec, part: int, ledger: UsageLedger, budget: Budget):
         from distributed import Event, get_worker
         self.spec, self.part, self.ledger, self.budget, self.worker = spec, part, ledger, budget, get_worker()
@@ -110,7 +110,7 @@ def empty_answers() -> pd.DataFrame:
 def answer_partition(spec: JobSpec, part: int, questions: list,
                      positions: list,  # each question's position in the job
                      allowance: float | None = None) -> tuple:  # the most this partition may spend (None: no cap)
-    "Answer `questions` in this process: (asked ones' rows indexed by `positions`, the attempt's id, its ledger rows)"
+    "Answer `questions` in this process: (the asked ones' rows, the attempt's id, its ledger rows)"
     own, budget = UsageLedger(), Budget(allowance)
     tool, user, sandbox = Tool.from_dict(spec.tool), model_from_config(spec.user, own), worker_sandbox(spec.sandbox)
     reporter = _Reporter(spec, part, own, budget) if spec.job else None
@@ -129,7 +129,7 @@ def answer_partition(spec: JobSpec, part: int, questions: list,
 
 # %% ../nbs/06a_cluster.ipynb #f5ca96ba
 def answer_frame(df: pd.DataFrame, spec: JobSpec, column: str = 'question') -> pd.DataFrame:
-    "The answers to the questions in `df[column]`, one row each, with `df`'s index: the `map_partitions` entry point"
+    "The answers to the questions in `df[column]`, one row each, with `df`'s index"
     if column not in df.columns:
         raise LatmError(f'The questions are not in a column {column!r}: give column= one of {list(df.columns)}.')
     frame, _, _ = answer_partition(spec, 0, df[column].tolist(), list(range(len(df))))
@@ -137,7 +137,7 @@ def answer_frame(df: pd.DataFrame, spec: JobSpec, column: str = 'question') -> p
 
 # %% ../nbs/06a_cluster.ipynb #c6a0d001
 def dask_distributed():
-    "Dask's `distributed` module, imported when a cluster is first used; a `LatmError` saying how to install it"
+    "Dask's `distributed` module, imported when a cluster is first used"
     try: import distributed
     except ImportError:
         raise LatmError('Answering on a cluster needs Dask: pip install "latm[dask]", '

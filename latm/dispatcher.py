@@ -27,7 +27,7 @@ from .user import drive, adrive
 
 # %% ../nbs/07_dispatcher.ipynb #c91c10c4
 class DispatchError(LatmError):
-    "The dispatcher cannot do what was asked; the message says what to do"
+    "A request the dispatcher cannot do, with a message that says what to do"
 
 # %% ../nbs/07_dispatcher.ipynb #2cd621d5
 LOCAL_MODEL = 'all-MiniLM-L6-v2'
@@ -267,7 +267,7 @@ def dispatch_messages(question: str,  # the new question
 MODES = ('embedding', 'llm', 'hybrid')
 
 def _questions(name: str, questions: list) -> list:
-    "A tool's example questions without blank ones; DispatchError if none is left"
+    "A tool's example questions without blank ones, or a DispatchError if none is left"
     if isinstance(questions, str): questions = [questions]
     kept = [q for q in questions if q and q.strip()]
     if not kept: raise DispatchError(f'Tool {name!r} has no example questions: give each tool at least one.')
@@ -327,8 +327,8 @@ Dispatcher.from_library = staticmethod(from_library)
 # %% ../nbs/07_dispatcher.ipynb #96be52b1
 @patch
 def index(self: Dispatcher) -> dict:
-    "The stored questions' vectors, each tool's rows and template, and the dollars it cost; built on first use"
-    if self._index is None:
+    "The stored questions' vectors, each tool's rows and template, and the dollars it cost"
+    if self._index is None:  # built on first use
         cost = 0.0
         if missing := {n: qs for n, qs in self.tools.items() if n not in self._vectors}:
             vectors, cost = cached_vectors(self.embedder, missing, self.cache_dir)
@@ -351,7 +351,7 @@ def index_cost(self: Dispatcher) -> float:
 @patch
 def _column(self: Dispatcher, t: int, pairs: list, similarity: np.ndarray,
             leave_out: int | None = None) -> np.ndarray:  # a question of tool `t` to leave out, by its position
-    "Tool `t`'s score for each question, from the questions' word pairs and their similarity to every stored question"
+    "Tool `t`'s score for each question, from its word pairs and its similarity to every stored question"
     ix = self.index()
     rows, template = ix['rows'][t], ix['templates'][t]
     if leave_out is not None:
@@ -382,7 +382,7 @@ DEFAULT_THRESHOLD = 0.5
 
 def best_threshold(known: np.ndarray,  # best scores of questions that should get their tool (-inf: the wrong tool won)
                    unknown: np.ndarray) -> tuple:  # best scores of questions that should get none
-    "(threshold, accuracy on known, on unknown): the smaller accuracy maximised, then the mean; the middle of ties"
+    "(threshold, accuracy on known, accuracy on unknown) of the threshold that best separates the two"
     known, unknown = np.sort(np.asarray(known, float)), np.sort(np.asarray(unknown, float))
     values = np.unique(np.r_[known, unknown][np.isfinite(np.r_[known, unknown])])
     cuts = np.r_[values[0] - 1e-3, (values[1:] + values[:-1]) / 2, values[-1] + 1e-3]
@@ -417,7 +417,7 @@ def _embed_negatives(self: Dispatcher) -> float:
 # %% ../nbs/07_dispatcher.ipynb #f3541bc0
 @patch
 def _library_trials(self: Dispatcher) -> tuple:
-    "(known scores, unknown scores) from leaving out one stored question, then one tool, at a time; and the negatives"
+    "(known scores, unknown scores) of the calibration's two simulations and the negatives"
     if not self.names: return np.array([]), np.array([])
     questions = [q for qs in self.tools.values() for q in qs]
     ix = self.index()
@@ -507,7 +507,7 @@ def _llm_decision(self: Dispatcher, completion, names: list, d: Dispatch | None,
 # %% ../nbs/07_dispatcher.ipynb #08e1c4aa
 @patch
 def _steps(self: Dispatcher, question: str):
-    "One question's dispatch: yields ('embed', [question]) and ('chat', messages); returns the `Dispatch`"
+    "One question's dispatch as steps for `drive`, which return the `Dispatch`"
     started, d = time.perf_counter(), None
     if not self.names: return Dispatch(None, None, None, self.mode, 0.0, note='the library has no tools')
     if self.mode != 'llm':
@@ -534,13 +534,13 @@ async def adispatch(self: Dispatcher, question: str) -> Dispatch:
 # %% ../nbs/07_dispatcher.ipynb #952e49bb
 @patch
 def dispatch_many(self: Dispatcher, questions: list) -> list:
-    "`dispatch` for each of `questions`, embedding them in one batch; each latency is its share of the batch"
+    "`dispatch` for each of `questions`, embedding them in one batch"
     if self.mode == 'llm' or not self.names: return [self.dispatch(q) for q in questions]
     started = time.perf_counter()
     vectors, cost = self.embedder.embed(list(questions)) if len(questions) else (None, 0.0)
     cost = add_costs(cost, self.index_cost())
     scores = self.scores(list(questions), vectors) if len(questions) else []
-    share = (time.perf_counter() - started) / max(len(questions), 1)
+    share = (time.perf_counter() - started) / max(len(questions), 1)  # each latency is its share of the batch
     out = []
     for q, row in zip(questions, scores):
         t0 = time.perf_counter() - share
@@ -554,7 +554,7 @@ def dispatch_many(self: Dispatcher, questions: list) -> list:
 # %% ../nbs/07_dispatcher.ipynb #cb4b4b29
 @patch
 def _tools_changed(self: Dispatcher):
-    "Forget the stacked index and a threshold calibrated from the old tools; each tool's vectors stay"
+    "Forget the stacked index and a threshold calibrated from the old tools, keeping each tool's vectors"
     self.names, self._index = list(self.tools), None
     if self.calibration is not None and self.calibration['source'] in ('library', 'default'):
         self.threshold, self.calibration = None, None
@@ -562,11 +562,11 @@ def _tools_changed(self: Dispatcher):
 # %% ../nbs/07_dispatcher.ipynb #ca93b0da
 @patch
 def add(self: Dispatcher, name: str, questions: list):
-    "Add tool `name` with its example questions, or give it new ones; only its questions are embedded again"
+    "Add tool `name` with its example questions, or give it new ones"
     questions = _questions(name, questions)
     if self.tools.get(name) == questions: return
     self.tools[name] = questions
-    self._vectors.pop(name, None)
+    self._vectors.pop(name, None)  # only this tool's questions are embedded again
     self._tools_changed()
 
 # %% ../nbs/07_dispatcher.ipynb #670c3a39
@@ -584,9 +584,9 @@ def remove(self: Dispatcher, name: str):
 # %% ../nbs/07_dispatcher.ipynb #533e5cbf
 @patch
 def sync(self: Dispatcher, library) -> dict:
-    "Make the tools those of `library` (or any iterable of tools): {'added': [...], 'removed': [...]} (changed: added)"
+    "Make the tools those of `library` (or any iterable of tools): {'added': [...], 'removed': [...]}"
     now = {n: _questions(n, qs) for n, qs in _tools_of(library).items()}
     removed, added = [n for n in self.names if n not in now], [n for n, qs in now.items() if self.tools.get(n) != qs]
     for n in removed: self.remove(n)
     for n in added: self.add(n, now[n])
-    return dict(added=added, removed=removed)
+    return dict(added=added, removed=removed)  # a changed tool is among the added

@@ -92,9 +92,9 @@ def _number(role: str, name: str, value, kind, least, example: str):
 
 # %% ../nbs/01_models.ipynb #0cb72708
 def _cache_folder(role: str, value) -> str | None:
-    "The folder a `cache` setting names: None for off (`false`, `off`, ...), `.latm_cache` for on (`true`, `on`, ...)"
-    if value is None or value is False or str(value).strip().lower() in _OFF: return None
-    if value is True or str(value).strip().lower() in _ON: return '.latm_cache'
+    "The folder a `cache` setting names, or None when the setting is off"
+    if value is None or value is False or str(value).strip().lower() in _OFF: return None  # `false`, `off`, ...
+    if value is True or str(value).strip().lower() in _ON: return '.latm_cache'  # `true`, `on`, ...
     if isinstance(value, (str, Path)): return str(value)
     raise LatmError(f"The {role} role's cache is {value!r}: give a folder, true (for .latm_cache) or false.")
 
@@ -159,10 +159,10 @@ def family_of(model: str,  # a model name, e.g. 'gpt-5-mini' or 'openai/o3'
 
 # %% ../nbs/01_models.ipynb #d4775918
 def adapt_params(family: Family, params: dict) -> dict:
-    "Request parameters `params` as `family` takes them: sampling dropped where refused, the token cap under its name"
-    out = {k: v for k, v in params.items() if family.sampling or k not in SAMPLING}
+    "Request parameters `params` as `family` takes them"
+    out = {k: v for k, v in params.items() if family.sampling or k not in SAMPLING}  # sampling dropped where refused
     cap = out.pop('max_tokens', None) or out.pop('max_completion_tokens', None)
-    if cap: out[family.max_tokens] = cap
+    if cap: out[family.max_tokens] = cap  # the token cap under the family's name for it
     if not family.reasoning_effort: out.pop('reasoning_effort', None)
     return out
 
@@ -221,7 +221,7 @@ class Usage:
     def __add__(self, o): return Usage(*(a + b for a, b in zip(asdict(self).values(), asdict(o).values())))
 
 def add_costs(a: float | None, b: float | None) -> float | None:
-    "The sum of two dollar amounts; unknown (None) if either is"
+    "The sum of two dollar amounts, unknown (None) if either is"
     return None if a is None or b is None else a + b
 
 # %% ../nbs/01_models.ipynb #ba44c3c0
@@ -243,7 +243,7 @@ class UsageLedger:
     def __len__(self): return len(self.rows)
 
     def record(self, role, model, endpoint, usage: Usage = None, latency=0.0, cache_hit=False, error=None):
-        "Add one call's row, tagged with the current `tags`; a failed call costs what its tokens cost (usually none)"
+        "Add one call's row, tagged with the current `tags`"
         usage = usage or Usage()
         t = _tags.get()
         row = dict(time=time.time(), role=role, model=model, endpoint=endpoint, task=t.get('task'), tool=t.get('tool'),
@@ -386,7 +386,7 @@ class Model:
 # %% ../nbs/01_models.ipynb #04dcd0a4
 @patch
 def _client_kwargs(self: Model) -> dict:
-    "Arguments for the openai clients; a placeholder key for servers that need none"
+    "Arguments for the openai clients"
     key = self.api_key or (None if urlparse(self.base_url).hostname == 'api.openai.com' else 'no-key-needed')
     if not key:
         raise ModelError(self, 'no API key is set', f'Set OPENAI_API_KEY or LATM_{self.role.upper()}_API_KEY, '
@@ -416,7 +416,7 @@ def list_models(self: Model) -> list:
 
 # %% ../nbs/01_models.ipynb #9cf99e5e
 class ModelError(LatmError):
-    "A model call failed after the client's retries; says which endpoint and model, why, and what to do"
+    "A model call that failed after the client's retries"
     def __init__(self, model: 'Model', why: str, todo: str, status: int | None = None):
         self.role, self.model, self.endpoint, self.why, self.status = model.role, model.model, model.base_url, why, \
             status
@@ -431,7 +431,7 @@ class NoFunctionCalling(ModelError):
 
 # %% ../nbs/01_models.ipynb #56bdcb53
 def connect_failure(e: BaseException) -> OSError | None:
-    "The system's reason the server could not be reached (refused, unknown host), if aiohttp's error is in `e`'s chain"
+    "Why the server could not be reached (refused, unknown host), from aiohttp's error in `e`'s chain"
     seen = []  # a chain can loop back on itself
     while e is not None and e not in seen:
         if isinstance(e, aiohttp.ClientConnectorError): return e.os_error
@@ -635,8 +635,8 @@ def _failed(self: Model, e: Exception, t0: float) -> ModelError:
 
 # %% ../nbs/01_models.ipynb #b04fa52b
 def _advance(steps, outcome: tuple) -> tuple:
-    "(True, result) once `steps` returns, else (False, (need, what)); `outcome` is (error, value), thrown or sent in"
-    error, value = outcome
+    "(True, result) once `steps` returns, else (False, (need, what))"
+    error, value = outcome  # the error is thrown into `steps`, else the value is sent in
     try: return False, (steps.send(value) if error is None else steps.throw(error))
     except StopIteration as done: return True, done.value
 
@@ -648,7 +648,7 @@ def _handled(handlers: dict, need: str, what) -> tuple:
 # %% ../nbs/01_models.ipynb #1135d111
 def drive(steps,  # a generator: yields (need, what), is sent `handlers[need](what)`, returns the result
           handlers: dict):  # need -> a function of what
-    "Run `steps` to its return value; a handler's exception is raised inside `steps`, which may catch it"
+    "Run `steps` to its return value"
     with contextlib.closing(steps):  # a run cut short (Ctrl-C, a cancelled task) closes `steps` at once
         done, got = _advance(steps, (None, None))
         while not done: done, got = _advance(steps, _handled(handlers, *got))
@@ -671,7 +671,7 @@ async def adrive(steps,  # as for `drive`
 # %% ../nbs/01_models.ipynb #ac95d7ee
 @patch
 def _chat_steps(self: Model, messages: list, on_text, params: dict):
-    "One chat call as steps for `drive`: needs 'create' (a request) or, streaming, 'stream' (request, reply, on_text)"
+    "One chat call as steps for `drive`, which needs 'create' or, when streaming, 'stream'"
     request = self._request(messages, params)
     if hit := self._from_cache(request, on_text): return hit
     t0, got = time.perf_counter(), _Reply()
@@ -683,7 +683,7 @@ def _chat_steps(self: Model, messages: list, on_text, params: dict):
 
 # %% ../nbs/01_models.ipynb #c3120e12
 def _read_stream(chunks, got: _Reply, on_text):
-    "Take every chunk of a streamed reply into `got`; the last chunk"
+    "The last chunk of a streamed reply, every chunk taken into `got`"
     last = None
     for last in chunks: got.add(last, on_text)
     return last

@@ -668,7 +668,7 @@ def in_child(fn):
 
 # %% ../nbs/02_sandbox.ipynb #bdd58353
 def memory_cgroup_home() -> tuple:
-    "The folder of this process's memory cgroup and its cgroup version (2, else 1); `OSError` where it has none"
+    "The folder of this process's memory cgroup and its cgroup version (2, else 1)"
     mounts = {}  # version -> (the cgroup its mount shows at its root, where it is mounted)
     for line in open('/proc/self/mountinfo').read().splitlines():
         fields, (fstype, _, options) = line.split(' - ')[0].split(), line.split(' - ')[1].split()

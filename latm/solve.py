@@ -30,7 +30,7 @@ from .dispatcher import Dispatch, Dispatcher, tool_questions
 
 # %% ../nbs/07b_solve.ipynb #1c5deeee
 class SolveError(LatmError):
-    "`solve` cannot do what was asked; the message says what to do"
+    "A request `solve` cannot do, with a message that says what to do"
 
 # %% ../nbs/07b_solve.ipynb #d6d36683
 CANDIDATES_FILE = 'candidates.jsonl'
@@ -70,7 +70,7 @@ def add(self: Candidates,
         answer: str | None = None,  # the answer it was given
         task: str | None = None,  # the task it belongs to, when known
         answered_by: str = 'person') -> dict:  # who gave the answer: a model's name, or 'person'
-    "Keep `question`; one kept before is updated (a new answer or task replaces the old) and counted as asked again"
+    "Keep `question`, or update the one kept before and count it as asked again"
     if not (isinstance(question, str) and question.strip()):
         raise SolveError('A candidate needs a question: give a non-empty string.')
     with self.library.locked():
@@ -78,7 +78,7 @@ def add(self: Candidates,
         row = next((r for r in rows if r['question'] == question), None)
         if row is None: rows.append(row := dict(question=question, answer=None, answered_by=None, task=None, asked=0,
                                                 created=datetime.now(timezone.utc).isoformat(timespec='seconds')))
-        if answer is not None: row.update(answer=answer, answered_by=answered_by)
+        if answer is not None: row.update(answer=answer, answered_by=answered_by)  # a new answer replaces the old
         if task is not None: row['task'] = task
         row['asked'] += 1
         self._write(rows)
@@ -94,7 +94,7 @@ def examples(self: Candidates, task: str) -> list:
 
 @patch
 def remove(self: Candidates, questions: list) -> int:
-    "Forget `questions`; returns how many were kept"
+    "Forget `questions`, returning how many of them were kept"
     gone = set(questions)
     with self.library.locked():
         rows = self._read()
@@ -142,7 +142,7 @@ class Solution:
 
 # %% ../nbs/07b_solve.ipynb #ff8d2088
 class Solver:
-    "The functional cache: a stored tool answers its task's questions; a new task gets a tool, or a direct answer"
+    "The functional cache: a library's tools answer their tasks' questions, and new tasks get tools"
     def __init__(self,
                  library=None,  # a `ToolLibrary` or its folder (None: `ToolLibrary()`: $LATM_LIBRARY or ./latm_tools)
                  maker: Model | None = None,  # makes tools, answers new tasks directly (None: the configured 'maker')
@@ -192,12 +192,12 @@ def _task(self: Solver, task: str, examples,
 # %% ../nbs/07b_solve.ipynb #6519aa0e
 @patch
 def _store(self: Solver, tool: Tool, task: Task) -> tuple:
-    "Store `tool` in the library and the dispatcher, forget its candidates: (the stored tool, dollars spent embedding)"
+    "Store `tool` in the library and the dispatcher: (the stored tool, dollars spent embedding)"
     stored = self.library.add(tool)
     self.tools[stored.name] = stored
     self.dispatcher.add(stored.name, tool_questions(stored))
     cost = self.dispatcher.index_cost() if self.dispatcher.mode != 'llm' else 0.0
-    self.candidates.remove([e.question for e in task.examples])
+    self.candidates.remove([e.question for e in task.examples])  # they are its use cases now
     return stored, cost
 
 @patch
@@ -211,7 +211,7 @@ def make(self: Solver,
          examples=None,  # its examples (a `Task`, or what `load_examples` reads); None: its answered candidates only
          train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
          valid: int | None = None) -> Tool:  # examples its unit tests come from (None: a `Task`'s split, else 3)
-    "Make, store and dispatch to a tool for `task`; ToolMakingError if making fails"
+    "Make, store and dispatch to a tool for `task`, raising ToolMakingError if making fails"
     t = self._task(task, examples, train, valid)
     return self._store(self._maker(t).make(), t)[0]
 
@@ -219,7 +219,7 @@ def make(self: Solver,
 @patch
 def _jobs(self: Solver, questions: list, examples, task: str | None,
           train: int | None = None, valid: int | None = None) -> list:  # the examples' split, as for `solve`
-    "(Solution, the Task to make a tool for if no tool applies, or None) for each question, the arguments checked first"
+    "(Solution, the Task to make a tool for if no tool applies, or None) for each question"
     if bad := [i for i, q in enumerate(questions) if not (isinstance(q, str) and q.strip())]:
         raise SolveError(f'questions {bad[:10]} are not questions: give non-empty strings.')
     if isinstance(examples, Task) and task is None: task = examples.name  # a `Task` names its task
@@ -273,7 +273,7 @@ def _used(self: Solver, s: Solution, name: str, a: Answer) -> Solution:
 # %% ../nbs/07b_solve.ipynb #ea9e0e2e
 @patch
 def _direct(self: Solver, s: Solution, c) -> Solution:
-    "Fill `s` from the maker's direct reply `c` (a Completion, or a LatmError); keep the question as a candidate"
+    "Fill `s` from the maker's direct reply `c`, or its LatmError, and keep the question as a candidate"
     s.path = 'direct'
     if isinstance(c, LatmError): s.errors.append(f'the maker model gave no direct answer: {c}')
     else:
@@ -285,9 +285,9 @@ def _direct(self: Solver, s: Solution, c) -> Solution:
 # %% ../nbs/07b_solve.ipynb #e8bb7c5f
 @patch
 def _named(self: Solver, s: Solution, d) -> str | None:
-    "The tool for the question: the caller's task (`d` None), else the `Dispatch`'s choice (none for a `LatmError` `d`)"
+    "The tool for the question: the caller's task (`d` None), else the `Dispatch`'s choice"
     if d is None: return s.task
-    if isinstance(d, LatmError):
+    if isinstance(d, LatmError):  # no tool
         s.errors.append(f'dispatching failed, so the question went on as one no stored tool answers: {d}')
         return None
     s.dispatch = d
@@ -356,7 +356,7 @@ def _fallback(self: Solver, s: Solution):
 # %% ../nbs/07b_solve.ipynb #b2019c94
 @patch
 def _steps(self: Solver, s: Solution, new: Task | None):
-    "Solve `s`'s question: yields ('dispatch', q), ('make', (Solution, Task)), ('use', (tool, q)), ('chat', messages)"
+    "Solve `s`'s question as steps for `drive`, which return `s`"
     started = time.perf_counter()
     name = yield from self._route(s, new)
     if name is not None: self._used(s, name, (yield 'use', (name, s.question)))
@@ -372,7 +372,7 @@ def solve(self: Solver,
           task: str | None = None,  # names a tool made for it, labels a candidate; a stored tool's name skips dispatch
           train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
           valid: int | None = None) -> Solution:  # examples its unit tests come from (None: a `Task`'s split, else 3)
-    "Answer with its task's stored tool; else make one from `examples`; else (or if the tool fails) answer directly"
+    "Answer with its task's stored tool, else one made from `examples`, else (or if the tool fails) directly"
     return drive(self._steps(*self._job(question, examples, task, train, valid)),
                  dict(dispatch=self.dispatcher.dispatch, make=lambda job: self._make(*job),
                       use=lambda job: self._user(job[0]).answer(job[1]), chat=self.maker.chat))
@@ -387,7 +387,7 @@ def _ahandlers(self: Solver) -> dict:
 @patch
 async def asolve(self: Solver, question: str, examples=None, task: str | None = None,
                  train: int | None = None, valid: int | None = None) -> Solution:  # the examples' split, as for `solve`
-    "`solve` with the async clients; a tool for a new task is made once even when many questions of it come at once"
+    "`solve` with the async clients"
     return await adrive(self._steps(*self._job(question, examples, task, train, valid)), self._ahandlers())
 
 # %% ../nbs/07b_solve.ipynb #sv7c0006
@@ -423,7 +423,7 @@ async def asolve_many(self: Solver,
                       train: int | None = None,  # examples the maker proposes from, as for `solve`
                       valid: int | None = None,  # examples its unit tests come from
                       max_cost: float | None = None) -> list:  # dollars: no new question once spent (None: no cap)
-    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order; failures stay apart"
+    "`asolve` for each of `questions`, `concurrency` at a time: Solutions in input order"
     check_concurrency(concurrency)
     jobs, budget = self._jobs(list(questions), examples, task, train, valid), Budget(max_cost)
     taken = await self._adrive_all(jobs, self._steps, concurrency, budget, progress, 'solve')
@@ -535,5 +535,5 @@ def solve(question: str,
           train: int | None = None,  # examples the maker proposes from (None: a `Task`'s split, else 3)
           valid: int | None = None,  # examples its unit tests come from (None: a `Task`'s split, else 3)
           **kwargs) -> Solution:  # passed to `Solver`: models, sandbox, dispatcher settings
-    "Answer `question` with the functional cache of `library`; see `Solver.solve`"
+    "Answer `question` with the functional cache of `library`, as `Solver.solve` does"
     return Solver(library, **kwargs).solve(question, examples, task, train, valid)

@@ -140,7 +140,7 @@ class ToolUser:
 # %% ../nbs/06_user.ipynb #b6c2e236
 @patch
 def _check(self: ToolUser, reply: str):
-    "(call code, code to run, its answer variable, error) for a reply; nothing to run if latm cannot read its code"
+    "(call code, code to run, its answer variable, error) for a reply"
     try: code = extract_code(reply)
     except NoCodeError as e: return '', None, None, str(e)
     try: var = answer_variable(code)
@@ -164,7 +164,7 @@ def _check_call(self: ToolUser, c) -> tuple:
 # %% ../nbs/06_user.ipynb #dcfdd59b
 @patch
 def _outcome(self: ToolUser, answer: Answer, code: str, full: str, var: str, run) -> str | None:
-    "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`; what went wrong, if it failed"
+    "Fill `answer` from a sandbox run of `full`, whose answer is in the variable `var`"
     answer.code, answer.stdout, before = code, run.stdout, full.count('\n') - code.count('\n')
     answer.tool_failed = not run.ok and run.error is not None and 0 < (run.error.lineno or 0) <= before
     if not run.ok: return error_text(run, full, before=before, limit=self.limit)
@@ -204,7 +204,7 @@ def _repair_messages(self: ToolUser, c, error: str, attempt: int) -> list:
 # %% ../nbs/06_user.ipynb #c2f553cd
 @patch
 def _attempts(self: ToolUser, question: str):
-    "One question's attempts, as steps for `drive`: needs 'chat' (messages) and 'run' ((code, names)); the `Answer`"
+    "One question's attempts as steps for `drive`, which return its `Answer`"
     answer, messages = Answer(question, error='no attempt'), self._first_messages(question)
     for attempt in range(self.repairs + 1):
         try: c = yield 'chat', messages
@@ -305,7 +305,7 @@ def batch_failures(frame: pd.DataFrame, version: int) -> list:
 
 # %% ../nbs/06_user.ipynb #cd90f6a0
 def checked_cost(max_cost) -> float | None:
-    "`max_cost` as dollars above 0, or None for no cap; a `LatmError` for anything else"
+    "`max_cost` as dollars above 0 or None (no cap), else a `LatmError`"
     if max_cost is None: return None
     if isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or not 0 < max_cost < math.inf:
         raise LatmError(f'max_cost is {max_cost!r}: give dollars above 0, e.g. max_cost=5, or None for no cap.')
@@ -336,7 +336,7 @@ async def aanswer_all(tool: Tool, questions: list, concurrency: int = 8,
                       budget: Budget | None = None,  # stops taking questions once spent (None: no cap)
                       on_answer=None,  # called with (position, Answer) as each question is answered
                       **kwargs) -> list:  # passed to `ToolUser`: user, sandbox, repairs, samples, request parameters
-    "Answers to `questions` in input order, `concurrency` at a time, while `budget` is open; None: not asked"
+    "Answers to `questions` in input order, `concurrency` at a time, while `budget` is open"
     check_concurrency(concurrency)
     user, budget, answers = ToolUser(tool, **kwargs), budget or Budget(), [None] * len(questions)
     todo = iter(range(len(questions)))  # shared by the workers: each question is taken once
